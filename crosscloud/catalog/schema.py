@@ -1,0 +1,131 @@
+"""Typed shape of the catalog data files, so a typo in a data file fails at load time, not at `pulumi up`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ANY: Literal["any"] = "any"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    source: str
+    date: dt.date
+
+
+class TableSource(Source):
+    table: str
+
+
+class AwsRegion(_Strict):
+    country: str
+    partition: str
+
+
+class AzureRegion(_Strict):
+    country: str
+    data_zone: str | None
+
+
+class ResidencySetData(_Strict):
+    description: str
+    countries: list[str]
+    aws_partitions: list[str]
+
+
+class RegionsFile(_Strict):
+    sources: list[TableSource]
+    aws_regions: dict[str, AwsRegion]
+    azure_regions: dict[str, AzureRegion]
+    country_groups: dict[str, list[str]]
+    sets: dict[str, ResidencySetData]
+
+
+Processing = Literal["global", "data_zone", "regional"]
+
+
+class AzureSku(_Strict):
+    processing: Processing
+    billing: Literal["pay-per-token", "ptu", "batch"]
+    provisioned: bool
+    batch: bool
+    note: str | None = None
+
+
+class SkuPreference(_Strict):
+    pay_per_token: list[str]
+    provisioned: list[str]
+
+
+class AzureSkusFile(_Strict):
+    sources: list[TableSource]
+    skus: dict[str, AzureSku]
+    preference: SkuPreference
+
+
+class ProfilePrefix(_Strict):
+    destinations: list[str] | Literal["any"]
+    verified: bool = True
+
+
+class BedrockProfilesFile(_Strict):
+    sources: list[TableSource]
+    prefixes: dict[str, ProfilePrefix]
+
+
+class Lifecycle(_Strict):
+    status: Literal["ga", "preview", "legacy"]
+    since: dt.date | None = None
+    retires: dt.date | None = None
+
+
+class AwsModel(_Strict):
+    model_id: str
+    in_region: list[str]
+    profiles: dict[str, list[str] | None]
+    provisioned_throughput: list[str]
+    verified: bool = True
+    sources: list[str]
+
+
+class AzureModel(_Strict):
+    format: str
+    format_verified: bool = True
+    name: str
+    version: str
+    version_verified: bool = True
+    skus: dict[str, list[str] | Literal["any"]]
+    sources: list[str]
+
+
+class Model(_Strict):
+    display: str
+    provider: str
+    kind: Literal["chat", "embedding"]
+    lifecycle: Lifecycle = Field(default_factory=lambda: Lifecycle(status="ga"))
+    aws: AwsModel | None = None
+    azure: AzureModel | None = None
+
+
+class ModelsFile(_Strict):
+    sources: dict[str, Source]
+    models: dict[str, Model]
+
+
+class GpuSku(_Strict):
+    gpus: int
+    gpu_model: str
+    reservations: dict[str, list[str]]
+    sources: list[str]
+
+
+class GpusFile(_Strict):
+    sources: dict[str, Source]
+    aws: dict[str, GpuSku]
+    azure: dict[str, GpuSku]
