@@ -1,0 +1,1 @@
+"""crosscloud policy packs (CrossGuard): shared rules in `policies.rules`, one folder per pack."""

@@ -68,6 +68,13 @@ class Catalog:
             missing = [g for g in data.countries if g not in self.regions.country_groups]
             if missing:
                 raise CatalogError(f"regions.yaml: sets.{name}.countries: unknown group(s) {', '.join(missing)}")
+        for zone, groups in self.regions.data_zones.items():
+            missing = [g for g in groups if g not in self.regions.country_groups]
+            if missing:
+                raise CatalogError(f"regions.yaml: data_zones.{zone}: unknown group(s) {', '.join(missing)}")
+        for region, data in self.regions.azure_regions.items():
+            if data.data_zone is not None and data.data_zone not in self.regions.data_zones:
+                raise CatalogError(f"regions.yaml: azure_regions.{region}.data_zone: unknown zone {data.data_zone}")
         for prefix, p in self.bedrock_profiles.prefixes.items():
             if p.destinations != ANY:
                 regions_known(f"bedrock_profiles.yaml: prefixes.{prefix}", "aws", p.destinations)
@@ -105,10 +112,13 @@ class Catalog:
     def residency_names(self) -> list[str]:
         return list(self.regions.sets)
 
+    def _countries(self, groups: list[str]) -> set[str]:
+        return {c for group in groups for c in self.regions.country_groups[group]}
+
     @functools.cache  # noqa: B019 - the catalog lives for the process
     def residency(self, name: str) -> ResidencySet:
         data = self.regions.sets[name]
-        countries = {c for group in data.countries for c in self.regions.country_groups[group]}
+        countries = self._countries(data.countries)
         aws = frozenset(
             r for r, d in self.regions.aws_regions.items() if d.country in countries and d.partition in data.aws_partitions
         )
@@ -160,7 +170,8 @@ class Catalog:
             zone = table[region].data_zone
             if zone is None:  # a DataZone SKU outside every data zone: fail closed
                 return None
-            return frozenset(r for r, d in table.items() if d.data_zone == zone)
+            countries = self._countries(self.regions.data_zones[zone])
+            return frozenset(r for r, d in table.items() if d.country in countries)
         return frozenset(r for r, d in table.items() if d.country == table[region].country)
 
     def azure_offerings(self, model: str, region: str) -> list[AzureOffering]:

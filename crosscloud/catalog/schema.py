@@ -43,6 +43,7 @@ class RegionsFile(_Strict):
     sources: list[TableSource]
     aws_regions: dict[str, AwsRegion]
     azure_regions: dict[str, AzureRegion]
+    data_zones: dict[str, list[str]]
     country_groups: dict[str, list[str]]
     sets: dict[str, ResidencySetData]
 
@@ -122,6 +123,9 @@ class GpuSku(_Strict):
     gpus: int
     gpu_model: str
     reservations: dict[str, list[str]]
+    # EC2 future-dated On-Demand Capacity Reservations exist only for some families (not P or Trn).
+    future_dated: bool = False
+    verified: bool = True
     sources: list[str]
 
 

@@ -210,6 +210,11 @@ class _Checker:
             self.add(f"{path}.reservation", gpu.reservation_type,
                      f"is not available for {gpu.instance_type} in {region} (available there: {join_allowed(available)})",
                      f"regions of this residency with it: {join_allowed(regions)}")
+        if gpu.cloud == "aws" and gpu.reservation_type == "on-demand" and gpu.starts is not None \
+                and not table[gpu.instance_type].future_dated:
+            self.add(f"{path}.starts", str(gpu.starts),
+                     f"future-dated on-demand reservations are not offered for {gpu.instance_type}",
+                     "omit starts (the reservation begins when created), or reservation: capacity-block")
         zone_ok = (re.fullmatch(rf"{re.escape(region)}[a-z]", gpu.zone) if gpu.cloud == "aws" else gpu.zone in _AZURE_ZONES)
         if not zone_ok:
             allowed = f"{region}a, {region}b, ..." if gpu.cloud == "aws" else ", ".join(_AZURE_ZONES)

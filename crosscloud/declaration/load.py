@@ -7,6 +7,7 @@ loads offline loads the same way under `pulumi up`.
 from __future__ import annotations
 
 import json
+import re
 import types
 import typing
 from pathlib import Path
@@ -24,6 +25,22 @@ NAMESPACE = "crosscloud"
 STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
 
 
+class StackFileLoader(yaml.SafeLoader):
+    """YAML as Pulumi reads stack files (YAML 1.2 core scalars): dates stay strings, only true/false are booleans.
+
+    PyYAML follows YAML 1.1, where `NO` is false and `2026-12-07` a date; Pulumi would pass both on as strings.
+    """
+
+
+StackFileLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+StackFileLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` map of a Pulumi stack file, or a one-line DeclarationError."""
     name = str(path)
@@ -34,7 +51,7 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise DeclarationError([ConfigIssue(name, "-", f"cannot read file: {exc.strerror}")]) from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=StackFileLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "-"
