@@ -10,6 +10,7 @@ import asyncio
 import json
 import runpy
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,9 +114,11 @@ async def _known_outputs(stack: pulumi.Resource | None) -> dict[str, Any]:
     return outputs
 
 
-def synthesize(project: Project, stack: str, config: dict[str, str]) -> Graph:
-    """Run `project`'s program for `stack` with `config` (wire form: JSON strings) and return its resource graph."""
-    settings.reset_options(project=project.name, stack=stack, preview=True)
+def record(
+    project: str, stack: str, config: dict[str, str], body: Callable[[], None]
+) -> tuple[list[Resource], dict[str, Any]]:
+    """Run `body` (a program) under the recording mock monitor; return its resources and known stack outputs."""
+    settings.reset_options(project=project, stack=stack, preview=True)
     settings._get_rpc_manager().clear()
     pulumi.runtime.set_all_config(dict(config), [])
     account = _json_field(config, "crosscloud:aws", "account_id") or DEFAULT_ACCOUNT_ID
@@ -123,11 +126,9 @@ def synthesize(project: Project, stack: str, config: dict[str, str]) -> Graph:
     monitor = RecordingMonitor(PreviewMocks(account, subscription))
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    program_dir = str(project.program.parent)
-    sys.path.insert(0, program_dir)  # as the language host does for the program's own modules
     try:
-        mocks.set_mocks(monitor.mocks, project=project.name, stack=stack, preview=True, monitor=monitor)
-        runpy.run_path(str(project.program), run_name="__main__")
+        mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
+        body()
         loop.run_until_complete(wait_for_rpcs())
         outputs = loop.run_until_complete(_known_outputs(settings.get_root_resource()))
     except pulumi.RunError as exc:  # the program's own clean failure: its message is the whole story
@@ -137,7 +138,6 @@ def synthesize(project: Project, stack: str, config: dict[str, str]) -> Graph:
     except Exception as exc:
         raise ProgramError(f"{type(exc).__name__}: {exc}{_where(exc)}") from exc
     finally:
-        sys.path.remove(program_dir)
         settings._get_rpc_manager().clear()
         pending = asyncio.all_tasks(loop)
         for task in pending:
@@ -145,7 +145,19 @@ def synthesize(project: Project, stack: str, config: dict[str, str]) -> Graph:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
         asyncio.set_event_loop(None)
-    resources = [_resource(r) for r in monitor.registrations]
+    return [_resource(r) for r in monitor.registrations], outputs
+
+
+def synthesize(project: Project, stack: str, config: dict[str, str]) -> Graph:
+    """Run `project`'s program for `stack` with `config` (wire form: JSON strings) and return its resource graph."""
+    program_dir = str(project.program.parent)
+    sys.path.insert(0, program_dir)  # as the language host does, for the program's own modules
+    try:
+        resources, outputs = record(
+            project.name, stack, config, lambda: runpy.run_path(str(project.program), run_name="__main__")
+        )
+    finally:
+        sys.path.remove(program_dir)
     return Graph(project=project.name, stack=stack, config=dict(config), resources=resources, outputs=outputs)
 
 

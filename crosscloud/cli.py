@@ -1,0 +1,174 @@
+"""`crosscloud`: offline preview, synth, policy check and model catalog for a crosscloud Pulumi project.
+
+Exit codes: 0 clean (or advisory findings only), 1 mandatory violations, 2 bad input or usage,
+3 a policy pack or the program itself failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from crosscloud.catalog import CatalogError, load_catalog
+from crosscloud.declaration import ConfigIssue, DeclarationError, load_declaration, pulumi_config_map, read_stack_file
+from crosscloud.engine.analyzer import PackError
+from crosscloud.engine.check import check_graph
+from crosscloud.engine.graph import Graph
+from crosscloud.engine.project import Project, find_project
+from crosscloud.engine.synth import ProgramError, synthesize
+from crosscloud.engine.violations import CheckResult
+from crosscloud.models_table import models_table
+from crosscloud.reports import RENDERERS
+from crosscloud.reports.text import render_counts, render_outputs, render_tree
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_FAILURE = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_INPUT)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-C", "--project-dir", type=Path, default=Path("."), help="folder of Pulumi.yaml (default: here)")
+    packs = argparse.ArgumentParser(add_help=False)
+    packs.add_argument("--policy-pack", action="append", type=Path, metavar="DIR",
+                       help="a pack folder (repeatable); default: every policies/*/PulumiPolicy.yaml")
+    packs.add_argument("--policy-config", type=Path, metavar="FILE",
+                       help="policy config JSON, as pulumi's --policy-pack-config")
+    packs.add_argument("--pack-timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="how long a pack may take to start and to answer one call (default 60)")
+    stack_file = argparse.ArgumentParser(add_help=False)
+    stack_file.add_argument("--config-file", type=Path, metavar="FILE",
+                            help="read the stack's config from FILE instead of Pulumi.<stack>.yaml")
+
+    parser = _Parser(prog="crosscloud", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("preview", parents=[common, packs, stack_file], help="offline preview of a stack with policy results")
+    p.add_argument("stack")
+    p = sub.add_parser("synth", parents=[common, stack_file], help="the stack's resource graph as JSON")
+    p.add_argument("stack")
+    p.add_argument("-o", "--output", type=Path, help="write to FILE (default: stdout)")
+    p = sub.add_parser("check", parents=[common, packs, stack_file], help="run the policy packs over a stack or a graph")
+    p.add_argument("stack", nargs="?")
+    p.add_argument("--graph", type=Path, help="a graph from 'crosscloud synth' (uses its stack and config)")
+    p.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    p.add_argument("-o", "--output", type=Path, help="write the report to FILE (default: stdout)")
+    p = sub.add_parser("models", help="the model catalog: where each model can run, and how")
+    p.add_argument("--residency", help="only offerings that keep processing inside this residency set")
+    p.add_argument("--cloud", choices=["aws", "azure"])
+    return parser
+
+
+def _fail(lines: str, code: int) -> int:
+    for line in lines.splitlines():
+        print(line if line.startswith("crosscloud") or code == EXIT_INPUT else f"crosscloud: {line}", file=sys.stderr)
+    return code
+
+
+def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
+    path = config_file or project.stack_file(stack)
+    if not path.is_file():
+        stacks = ", ".join(project.stacks()) or "none"
+        raise DeclarationError([ConfigIssue(str(path.name if config_file is None else path), "-",
+                                            f"no such stack file; stacks here: {stacks}")])
+    load_declaration(path)  # bad input stops here, with every problem on its own line
+    return synthesize(project, stack, pulumi_config_map(read_stack_file(path)))
+
+
+def _packs(project: Project, chosen: list[Path] | None) -> list[Path]:
+    packs = [p.resolve() for p in chosen] if chosen else project.policy_packs()
+    for pack in packs:
+        if not (pack / "PulumiPolicy.yaml").is_file():
+            raise DeclarationError([ConfigIssue(str(pack), "-", "is not a policy pack (no PulumiPolicy.yaml)")])
+    if not packs:
+        raise DeclarationError([ConfigIssue(str(project.root / "policies"), "-", "no policy packs found")])
+    return packs
+
+
+def _policy_config(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeclarationError([ConfigIssue(str(path), "-", "file not found")]) from None
+    except json.JSONDecodeError as exc:
+        raise DeclarationError([ConfigIssue(str(path), f"line {exc.lineno}", f"malformed JSON: {exc.msg}")]) from None
+    if not isinstance(data, dict) or not all(isinstance(v, (str, dict)) for v in data.values()):
+        raise DeclarationError([ConfigIssue(str(path), "-", "policy config maps policy names to a level or an object")])
+    return data
+
+
+def _check(project: Project, graph: Graph, args: argparse.Namespace) -> CheckResult:
+    return check_graph(graph, _packs(project, args.policy_pack), _policy_config(args.policy_config),
+                       start_timeout=args.pack_timeout, rpc_timeout=args.pack_timeout)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _verdict(result: CheckResult) -> int:
+    return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "models":
+        catalog = load_catalog()
+        if args.residency is not None and args.residency not in catalog.residency_names:
+            raise DeclarationError([ConfigIssue("--residency", "-", f"{args.residency!r} is not a residency set",
+                                                ", ".join(catalog.residency_names))])
+        _emit(models_table(catalog, args.residency, args.cloud), None)
+        return EXIT_OK
+    project = find_project(args.project_dir)
+    if args.command == "synth":
+        graph = _synth(project, args.stack, args.config_file)
+        _emit(json.dumps(graph.to_json(), indent=2) + "\n", args.output)
+        return EXIT_OK
+    if args.command == "check":
+        if (args.stack is None) == (args.graph is None):
+            raise DeclarationError([ConfigIssue("crosscloud check", "-", "name a STACK or --graph FILE (one of them)")])
+        graph = Graph.read(args.graph) if args.graph else _synth(project, args.stack, args.config_file)
+        result = _check(project, graph, args)
+        _emit(RENDERERS[args.format](result), args.output)
+        return _verdict(result)
+    started = time.perf_counter()
+    graph = _synth(project, args.stack, args.config_file)
+    synth_seconds = time.perf_counter() - started
+    print(f"Previewing {project.name}/{args.stack} offline (no credentials; provider-computed values are unknown)\n")
+    print(render_tree(graph), end="\n\n")
+    print(render_counts(graph), end="\n\n")
+    print(render_outputs(graph), end="\n\n")
+    result = _check(project, graph, args)
+    print(RENDERERS["text"](result), end="")
+    print(f"\nsynth {synth_seconds:.2f}s, policy check {result.seconds:.2f}s, total {time.perf_counter() - started:.2f}s")
+    return _verdict(result)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except DeclarationError as exc:
+        return _fail(str(exc), EXIT_INPUT)
+    except (ProgramError, PackError) as exc:
+        return _fail(f"{'the program failed' if isinstance(exc, ProgramError) else 'policy check failed'}: {exc}", EXIT_FAILURE)
+    except CatalogError as exc:
+        return _fail(f"catalog data is invalid: {exc}", EXIT_FAILURE)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

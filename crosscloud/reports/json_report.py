@@ -1,0 +1,13 @@
+"""Machine-readable results: {"violations": [...], "summary": {...}}."""
+
+from __future__ import annotations
+
+import json
+
+from crosscloud.engine.violations import CheckResult
+
+
+def render_json(result: CheckResult) -> str:
+    return json.dumps(
+        {"violations": [v.to_json() for v in result.sorted_violations()], "summary": result.summary()}, indent=2
+    ) + "\n"
