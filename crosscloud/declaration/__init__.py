@@ -19,7 +19,7 @@ def declaration_from_config(config: dict[str, Any], file: str) -> Declaration:
 
 def load_declaration(path: Path) -> Declaration:
     """Parse and check a `Pulumi.<stack>.yaml` file."""
-    return declaration_from_config(read_stack_file(path), str(path.name))
+    return declaration_from_config(read_stack_file(path), str(path))
 
 
 __all__ = [

@@ -147,7 +147,7 @@ def parse_config(config: dict[str, Any], file: str) -> PlatformSpec:
                 ConfigIssue(
                     file,
                     key,
-                    f"unknown key{did_you_mean(name, fields)}",
+                    f"unknown key{did_you_mean(key, [f'{NAMESPACE}:{f}' for f in fields])}",
                     join_allowed(f"{NAMESPACE}:{f}" for f in fields),
                 )
             )
