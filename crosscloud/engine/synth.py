@@ -145,7 +145,14 @@ def record(
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
         asyncio.set_event_loop(None)
-    return [_resource(r) for r in monitor.registrations], outputs
+    return sorted((_resource(r) for r in monitor.registrations), key=_stable_order), outputs
+
+
+def _stable_order(resource: Resource) -> tuple[int, bool, str]:
+    """Registration order depends on the event loop; sort parents first (fewer '$' in the URN's type chain), the
+    Stack first of all, then by URN, so the same program always yields the same graph file."""
+    type_chain = resource.urn.split("::")[2] if resource.urn.count("::") >= 3 else ""
+    return type_chain.count("$"), resource.type != "pulumi:pulumi:Stack", resource.urn
 
 
 def synthesize(project: Project, stack: str, config: dict[str, str]) -> Graph:

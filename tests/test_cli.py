@@ -1,0 +1,125 @@
+"""The `crosscloud` command end to end: exit codes, outputs and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crosscloud.cli import main
+from tests.conftest import FIXTURES, ROOT, stack_config
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crosscloud.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def test_preview_dev_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["preview", "dev", "-C", str(ROOT)]) == 0
+    out = capsys.readouterr().out
+    assert "crosscloud:aws:Network  aws-network" in out and "crosscloud:azure:Network  azure-network" in out
+    assert "aws: 8" in out and "azure: 6" in out
+    assert "No policy violations in 17 resources." in out
+    assert "invoke_id': 'openai.gpt-oss-120b-1:0'" in out
+
+
+def test_synth_prod_then_check_graph_matches_preview(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    graph_file = tmp_path / "graph.json"
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"aws-region-allowed": {"residency": "us"}, "azure-location-allowed": {"residency": "us"}}))
+    assert main(["synth", "prod", "-C", str(ROOT), "-o", str(graph_file)]) == 0
+    data = json.loads(graph_file.read_text())
+    assert {"project", "stack", "config", "resources"} <= set(data)
+    assert set(data["resources"][0]) >= {"urn", "type", "name", "parent", "provider", "inputs", "dependencies", "protect"}
+    types = {r["type"] for r in data["resources"]}
+    assert any(t.startswith("aws:") for t in types) and any(t.startswith("azure-native:") for t in types)
+
+    assert main(["check", "--graph", str(graph_file), "--format", "json", "-C", str(ROOT),
+                 "--policy-config", str(policy)]) == 1
+    from_graph = json.loads(capsys.readouterr().out)
+    assert main(["check", "prod", "--format", "json", "-C", str(ROOT), "--policy-config", str(policy)]) == 1
+    from_stack = json.loads(capsys.readouterr().out)
+    assert from_graph["violations"] == from_stack["violations"]
+    assert from_graph["summary"]["mandatory"] == len(from_graph["violations"]) > 0
+    assert set(from_graph["violations"][0]) >= {"policyPack", "policy", "enforcementLevel", "severity", "urn", "message"}
+
+    assert main(["preview", "prod", "-C", str(ROOT), "--policy-config", str(policy)]) == 1
+    preview_out = capsys.readouterr().out
+    assert f"{len(from_graph['violations'])} violations: {len(from_graph['violations'])} mandatory" in preview_out
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "sarif", "text"])
+def test_check_formats(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / f"report.{fmt}"
+    assert main(["check", "dev", "-C", str(ROOT), "--format", fmt, "-o", str(out)]) == 0
+    text = out.read_text()
+    if fmt == "sarif":
+        sarif = json.loads(text)
+        assert sarif["version"] == "2.1.0"
+        rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        assert {r["id"] for r in rules} == {"crosscloud-residency/aws-region-allowed", "crosscloud-residency/azure-location-allowed"}
+    elif fmt == "markdown":
+        assert text.startswith("## crosscloud policy check: `crosscloud/dev` ✅ compliant")
+    else:
+        assert "No policy violations" in text
+
+
+def test_bad_config_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    config = stack_config()
+    config["crosscloud:endpoints"][0]["aws"]["model"] = "gpt-oss-999b"
+    config["crosscloud:aws"]["regoin"] = "eu-central-1"
+    stack_file = tmp_path / "Pulumi.broken.yaml"
+    stack_file.write_text(yaml.safe_dump({"config": config}))
+    result = cli("preview", "broken", "--config-file", str(stack_file))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"{stack_file}: crosscloud:aws.regoin: unknown key (did you mean 'region'?); allowed: region, account_id, network"]
+
+
+def test_each_bad_input_kind_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = {
+        "unknown-model": ("crosscloud:endpoints", lambda c: c["crosscloud:endpoints"][0]["azure"].update(model="gpt-9")),
+        "outside-residency": ("crosscloud:azure.location", lambda c: c["crosscloud:azure"].update(location="uksouth")),
+        "misspelt": ("crosscloud:residencyy", lambda c: c.update({"crosscloud:residencyy": c.pop("crosscloud:residency")})),
+    }
+    for name, (key, mutate) in cases.items():
+        config = stack_config()
+        mutate(config)
+        path = tmp_path / f"Pulumi.{name}.yaml"
+        path.write_text(yaml.safe_dump({"config": config}))
+        assert main(["synth", name, "-C", str(ROOT), "--config-file", str(path)]) == 2, name
+        err = capsys.readouterr().err
+        assert err.startswith(f"{path}: {key}"), err
+
+
+def test_missing_stack_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["preview", "staging", "-C", str(ROOT)]) == 2
+    assert "Pulumi.staging.yaml: -: no such stack file; stacks here: dev, prod" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["check", "--format", "pdf", "dev"])
+    assert info.value.code == 2
+    assert main(["check", "-C", str(ROOT)]) == 2
+
+
+def test_broken_pack_exits_3_naming_the_pack() -> None:
+    result = cli("preview", "dev", "--policy-pack", str(FIXTURES / "packs" / "crashing"))
+    assert result.returncode == 3
+    assert "crosscloud: policy check failed: policy pack crashing" in result.stderr
+    assert "RuntimeError: this pack is broken on purpose" in result.stderr
+
+
+def test_models_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models", "--residency", "eu", "--cloud", "azure"]) == 0
+    out = capsys.readouterr().out
+    gpt41 = next(line for line in out.splitlines() if line.startswith("gpt-4.1 "))
+    assert "germanywestcentral, swedencentral" in gpt41 and "Standard: swedencentral" in gpt41
+    oss = next(line for line in out.splitlines() if line.startswith("gpt-oss-120b "))
+    assert "no resident offering: GlobalStandard" in oss
+    assert " aws " not in out
+    assert main(["models", "--residency", "mars"]) == 2

@@ -1,0 +1,100 @@
+"""Components under the SDK mock monitor: the inputs each child would send to the engine."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pulumi
+
+from components.aws import AwsNetwork, AwsNetworkArgs
+from components.azure import AzureNetwork, AzureNetworkArgs
+from components.providers import aws_provider, azure_provider, with_provider
+from components.standard import stack_tags
+from crosscloud.declaration.spec import AwsSettings, AzureSettings
+from crosscloud.engine.graph import UNKNOWN, Resource
+from crosscloud.engine.synth import record
+
+TAGS = {"owner": "ml-platform", "managed-by": "crosscloud"}
+
+
+def run(body) -> list[Resource]:  # noqa: ANN001
+    resources, _ = record("crosscloud", "test", {}, body)
+    return resources
+
+
+def of_type(resources: list[Resource], token: str) -> list[Resource]:
+    return [r for r in resources if r.type == token]
+
+
+def test_aws_network_is_private_with_one_subnet_per_zone() -> None:
+    def body() -> None:
+        provider = aws_provider("aws", AwsSettings(region="eu-north-1"))
+        AwsNetwork("net", AwsNetworkArgs(cidr=ipaddress.IPv4Network("10.50.0.0/16"),
+                                         zones=["eu-north-1a", "eu-north-1b", "eu-north-1c"], tags=TAGS),
+                   opts=with_provider(provider))
+
+    resources = run(body)
+    [component] = of_type(resources, "crosscloud:aws:Network")
+    [vpc] = of_type(resources, "aws:ec2/vpc:Vpc")
+    assert vpc.parent == component.urn and vpc.name == "net-vpc"
+    assert vpc.inputs["cidrBlock"] == "10.50.0.0/16"
+    assert vpc.inputs["enableDnsHostnames"] is True and vpc.inputs["enableDnsSupport"] is True
+    assert vpc.inputs["tags"] == {**TAGS, "Name": "net-vpc"}
+    assert vpc.provider is not None and vpc.provider.endswith("pulumi:providers:aws::aws")
+    subnets = sorted(of_type(resources, "aws:ec2/subnet:Subnet"), key=lambda s: s.inputs["availabilityZone"])
+    assert [s.inputs["availabilityZone"] for s in subnets] == ["eu-north-1a", "eu-north-1b", "eu-north-1c"]
+    assert [s.inputs["cidrBlock"] for s in subnets] == ["10.50.0.0/20", "10.50.16.0/20", "10.50.32.0/20"]
+    assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets)
+    assert all(s.inputs["vpcId"] == UNKNOWN for s in subnets), "the VPC ID is unknown at first preview"
+    assert len(of_type(resources, "aws:ec2/routeTableAssociation:RouteTableAssociation")) == 3
+    [sg] = of_type(resources, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert sg.inputs["ingress"] == [] and sg.inputs["egress"] == []
+    assert not of_type(resources, "aws:ec2/internetGateway:InternetGateway")
+    [provider] = of_type(resources, "pulumi:providers:aws")
+    assert provider.inputs["region"] == "eu-north-1"
+
+
+def test_azure_network_denies_internet_and_serialises_subnets() -> None:
+    def body() -> None:
+        provider = azure_provider("azure", AzureSettings(location="swedencentral"))
+        AzureNetwork("net", AzureNetworkArgs(location="swedencentral", cidr=ipaddress.IPv4Network("10.51.0.0/16"),
+                                             resource_group_name="rg-crosscloud-test", protect=True, tags=TAGS),
+                     opts=with_provider(provider))
+
+    resources = run(body)
+    [group] = of_type(resources, "azure-native:resources:ResourceGroup")
+    assert group.inputs == {"resourceGroupName": "rg-crosscloud-test", "location": "swedencentral", "tags": TAGS}
+    assert group.protect is True
+    [nsg] = of_type(resources, "azure-native:network:NetworkSecurityGroup")
+    [rule] = nsg.inputs["securityRules"]
+    assert (rule["direction"], rule["access"], rule["sourceAddressPrefix"]) == ("Inbound", "Deny", "Internet")
+    [vnet] = of_type(resources, "azure-native:network:VirtualNetwork")
+    assert vnet.inputs["addressSpace"] == {"addressPrefixes": ["10.51.0.0/16"]}
+    assert vnet.ignore_changes == ["subnets"]
+    first, second = sorted(of_type(resources, "azure-native:network:Subnet"), key=lambda s: s.inputs["subnetName"])
+    assert (first.inputs["subnetName"], first.inputs["addressPrefix"]) == ("private-endpoints", "10.51.0.0/20")
+    assert (second.inputs["subnetName"], second.inputs["addressPrefix"]) == ("workloads", "10.51.16.0/20")
+    assert first.inputs["defaultOutboundAccess"] is False
+    assert first.urn in second.dependencies, "subnets of one VNet are created one after another"
+    [provider] = of_type(resources, "pulumi:providers:azure-native")
+    assert provider.inputs["location"] == "swedencentral"
+
+
+def test_stack_tags_add_traceability() -> None:
+    tags = stack_tags({"owner": "x"}, project="crosscloud", stack="dev", environment="dev")
+    assert tags == {"owner": "x", "managed-by": "crosscloud", "crosscloud-project": "crosscloud",
+                    "crosscloud-stack": "dev", "environment": "dev"}
+
+
+def test_program_config_error_is_a_clean_run_error() -> None:
+    from components.declaration import load_from_pulumi
+
+    pulumi.runtime.set_all_config({"crosscloud:residency": "mars"}, [])
+    try:
+        load_from_pulumi()
+    except pulumi.RunError as exc:
+        assert "crosscloud:residency: 'mars' is not a residency set" in str(exc)
+    else:
+        raise AssertionError("expected a RunError")
+    finally:
+        pulumi.runtime.set_all_config({}, [])
