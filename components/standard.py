@@ -21,5 +21,10 @@ class StandardArgs(BaseModel):
 
 def stack_tags(user_tags: Mapping[str, str], *, project: str, stack: str, environment: str) -> dict[str, str]:
     """The declaration's tags plus the ones crosscloud always sets, so every resource traces back to its stack."""
-    return {**user_tags, "managed-by": MANAGED_BY, "crosscloud-project": project, "crosscloud-stack": stack,
-            "environment": environment}
+    return {
+        **user_tags,
+        "managed-by": MANAGED_BY,
+        "crosscloud-project": project,
+        "crosscloud-stack": stack,
+        "environment": environment,
+    }

@@ -15,7 +15,7 @@ from typing import Any
 
 from crosscloud.catalog import CatalogError, load_catalog
 from crosscloud.declaration import ConfigIssue, DeclarationError, load_declaration, pulumi_config_map, read_stack_file
-from crosscloud.engine.analyzer import PackError
+from crosscloud.engine.analyzer import ENFORCEMENT_LEVELS, PackError
 from crosscloud.engine.check import check_graph
 from crosscloud.engine.graph import Graph
 from crosscloud.engine.project import Project, find_project
@@ -36,27 +36,48 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-C", "--project-dir", type=Path, default=Path("."), help="folder of Pulumi.yaml (default: here)")
-    packs = argparse.ArgumentParser(add_help=False)
-    packs.add_argument("--policy-pack", action="append", type=Path, metavar="DIR",
-                       help="a pack folder (repeatable); default: every policies/*/PulumiPolicy.yaml")
-    packs.add_argument("--policy-config", type=Path, metavar="FILE",
-                       help="policy config JSON, as pulumi's --policy-pack-config")
-    packs.add_argument("--pack-timeout", type=float, default=60.0, metavar="SECONDS",
-                       help="how long a pack may take to start and to answer one call (default 60)")
-    stack_file = argparse.ArgumentParser(add_help=False)
-    stack_file.add_argument("--config-file", type=Path, metavar="FILE",
-                            help="read the stack's config from FILE instead of Pulumi.<stack>.yaml")
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "-C", "--project-dir", type=Path, default=Path("."), help="folder of Pulumi.yaml (default: here)"
+    )
+    packs = _Parser(add_help=False)
+    packs.add_argument(
+        "--policy-pack",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="a pack folder (repeatable); default: every policies/*/PulumiPolicy.yaml",
+    )
+    packs.add_argument(
+        "--policy-config", type=Path, metavar="FILE", help="policy config JSON, as pulumi's --policy-pack-config"
+    )
+    packs.add_argument(
+        "--pack-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long a pack may take to start and to answer one call (default 60)",
+    )
+    stack_file = _Parser(add_help=False)
+    stack_file.add_argument(
+        "--config-file",
+        type=Path,
+        metavar="FILE",
+        help="read the stack's config from FILE instead of Pulumi.<stack>.yaml",
+    )
 
     parser = _Parser(prog="crosscloud", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("preview", parents=[common, packs, stack_file], help="offline preview of a stack with policy results")
+    p = sub.add_parser(
+        "preview", parents=[common, packs, stack_file], help="offline preview of a stack with policy results"
+    )
     p.add_argument("stack")
     p = sub.add_parser("synth", parents=[common, stack_file], help="the stack's resource graph as JSON")
     p.add_argument("stack")
     p.add_argument("-o", "--output", type=Path, help="write to FILE (default: stdout)")
-    p = sub.add_parser("check", parents=[common, packs, stack_file], help="run the policy packs over a stack or a graph")
+    p = sub.add_parser(
+        "check", parents=[common, packs, stack_file], help="run the policy packs over a stack or a graph"
+    )
     p.add_argument("stack", nargs="?")
     p.add_argument("--graph", type=Path, help="a graph from 'crosscloud synth' (uses its stack and config)")
     p.add_argument("--format", choices=sorted(RENDERERS), default="text")
@@ -77,8 +98,13 @@ def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
     path = config_file or project.stack_file(stack)
     if not path.is_file():
         stacks = ", ".join(project.stacks()) or "none"
-        raise DeclarationError([ConfigIssue(str(path.name if config_file is None else path), "-",
-                                            f"no such stack file; stacks here: {stacks}")])
+        raise DeclarationError(
+            [
+                ConfigIssue(
+                    str(path.name if config_file is None else path), "-", f"no such stack file; stacks here: {stacks}"
+                )
+            ]
+        )
     load_declaration(path)  # bad input stops here, with every problem on its own line
     return synthesize(project, stack, pulumi_config_map(read_stack_file(path)))
 
@@ -102,14 +128,24 @@ def _policy_config(path: Path | None) -> dict[str, Any] | None:
         raise DeclarationError([ConfigIssue(str(path), "-", "file not found")]) from None
     except json.JSONDecodeError as exc:
         raise DeclarationError([ConfigIssue(str(path), f"line {exc.lineno}", f"malformed JSON: {exc.msg}")]) from None
-    if not isinstance(data, dict) or not all(isinstance(v, (str, dict)) for v in data.values()):
+    if not isinstance(data, dict):
         raise DeclarationError([ConfigIssue(str(path), "-", "policy config maps policy names to a level or an object")])
+    levels = ", ".join(ENFORCEMENT_LEVELS)
+    for policy, settings in data.items():
+        level = settings.get("enforcementLevel") if isinstance(settings, dict) else settings
+        if not isinstance(settings, (str, dict)) or (level is not None and level not in ENFORCEMENT_LEVELS):
+            raise DeclarationError([ConfigIssue.given(str(path), policy, level, "is not an enforcement level", levels)])
     return data
 
 
 def _check(project: Project, graph: Graph, args: argparse.Namespace) -> CheckResult:
-    return check_graph(graph, _packs(project, args.policy_pack), _policy_config(args.policy_config),
-                       start_timeout=args.pack_timeout, rpc_timeout=args.pack_timeout)
+    return check_graph(
+        graph,
+        _packs(project, args.policy_pack),
+        _policy_config(args.policy_config),
+        start_timeout=args.pack_timeout,
+        rpc_timeout=args.pack_timeout,
+    )
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -127,8 +163,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "models":
         catalog = load_catalog()
         if args.residency is not None and args.residency not in catalog.residency_names:
-            raise DeclarationError([ConfigIssue("--residency", "-", f"{args.residency!r} is not a residency set",
-                                                ", ".join(catalog.residency_names))])
+            raise DeclarationError(
+                [
+                    ConfigIssue(
+                        "--residency",
+                        "-",
+                        f"{args.residency!r} is not a residency set",
+                        ", ".join(catalog.residency_names),
+                    )
+                ]
+            )
         _emit(models_table(catalog, args.residency, args.cloud), None)
         return EXIT_OK
     project = find_project(args.project_dir)
@@ -152,7 +196,9 @@ def _run(args: argparse.Namespace) -> int:
     print(render_outputs(graph), end="\n\n")
     result = _check(project, graph, args)
     print(RENDERERS["text"](result), end="")
-    print(f"\nsynth {synth_seconds:.2f}s, policy check {result.seconds:.2f}s, total {time.perf_counter() - started:.2f}s")
+    print(
+        f"\nsynth {synth_seconds:.2f}s, policy check {result.seconds:.2f}s, total {time.perf_counter() - started:.2f}s"
+    )
     return _verdict(result)
 
 
@@ -163,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     except DeclarationError as exc:
         return _fail(str(exc), EXIT_INPUT)
     except (ProgramError, PackError) as exc:
-        return _fail(f"{'the program failed' if isinstance(exc, ProgramError) else 'policy check failed'}: {exc}", EXIT_FAILURE)
+        return _fail(
+            f"{'the program failed' if isinstance(exc, ProgramError) else 'policy check failed'}: {exc}", EXIT_FAILURE
+        )
     except CatalogError as exc:
         return _fail(f"catalog data is invalid: {exc}", EXIT_FAILURE)
     except KeyboardInterrupt:

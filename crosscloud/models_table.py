@@ -31,7 +31,9 @@ def _azure_how(catalog: Catalog, model: str, residency: ResidencySet | None) -> 
             if residency is None or offer.resident_in(residency):
                 by_sku[offer.sku].append(region)
     where = sorted({r for rs in by_sku.values() for r in rs})
-    how = "; ".join(f"{sku}: {', '.join(rs)}" if residency else f"{sku} ({len(rs)} regions)" for sku, rs in by_sku.items())
+    how = "; ".join(
+        f"{sku}: {', '.join(rs)}" if residency else f"{sku} ({len(rs)} regions)" for sku, rs in by_sku.items()
+    )
     return where, how
 
 

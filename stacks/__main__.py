@@ -55,8 +55,14 @@ pulumi.export(
         e.name: {
             "primary": e.primary,
             "aws": {"invoke_id": e.aws.invoke_id, "region": e.aws.region} if e.aws else None,
-            "azure": {"deployment_sku": e.azure.sku, "model": e.azure.name, "version": e.azure.version,
-                      "location": e.azure.region} if e.azure else None,
+            "azure": {
+                "deployment_sku": e.azure.sku,
+                "model": e.azure.name,
+                "version": e.azure.version,
+                "location": e.azure.region,
+            }
+            if e.azure
+            else None,
         }
         for e in declaration.endpoints
     },

@@ -15,8 +15,14 @@ from tests.conftest import FIXTURES, ROOT, stack_config
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "crosscloud.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "crosscloud.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_preview_dev_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,22 +37,42 @@ def test_preview_dev_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
 def test_synth_prod_then_check_graph_matches_preview(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     graph_file = tmp_path / "graph.json"
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"aws-region-allowed": {"residency": "us"}, "azure-location-allowed": {"residency": "us"}}))
+    policy.write_text(
+        json.dumps({"aws-region-allowed": {"residency": "us"}, "azure-location-allowed": {"residency": "us"}})
+    )
     assert main(["synth", "prod", "-C", str(ROOT), "-o", str(graph_file)]) == 0
     data = json.loads(graph_file.read_text())
     assert {"project", "stack", "config", "resources"} <= set(data)
-    assert set(data["resources"][0]) >= {"urn", "type", "name", "parent", "provider", "inputs", "dependencies", "protect"}
+    assert set(data["resources"][0]) >= {
+        "urn",
+        "type",
+        "name",
+        "parent",
+        "provider",
+        "inputs",
+        "dependencies",
+        "protect",
+    }
     types = {r["type"] for r in data["resources"]}
     assert any(t.startswith("aws:") for t in types) and any(t.startswith("azure-native:") for t in types)
 
-    assert main(["check", "--graph", str(graph_file), "--format", "json", "-C", str(ROOT),
-                 "--policy-config", str(policy)]) == 1
+    assert (
+        main(["check", "--graph", str(graph_file), "--format", "json", "-C", str(ROOT), "--policy-config", str(policy)])
+        == 1
+    )
     from_graph = json.loads(capsys.readouterr().out)
     assert main(["check", "prod", "--format", "json", "-C", str(ROOT), "--policy-config", str(policy)]) == 1
     from_stack = json.loads(capsys.readouterr().out)
     assert from_graph["violations"] == from_stack["violations"]
     assert from_graph["summary"]["mandatory"] == len(from_graph["violations"]) > 0
-    assert set(from_graph["violations"][0]) >= {"policyPack", "policy", "enforcementLevel", "severity", "urn", "message"}
+    assert set(from_graph["violations"][0]) >= {
+        "policyPack",
+        "policy",
+        "enforcementLevel",
+        "severity",
+        "urn",
+        "message",
+    }
 
     assert main(["preview", "prod", "-C", str(ROOT), "--policy-config", str(policy)]) == 1
     preview_out = capsys.readouterr().out
@@ -62,7 +88,10 @@ def test_check_formats(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[s
         sarif = json.loads(text)
         assert sarif["version"] == "2.1.0"
         rules = sarif["runs"][0]["tool"]["driver"]["rules"]
-        assert {r["id"] for r in rules} == {"crosscloud-residency/aws-region-allowed", "crosscloud-residency/azure-location-allowed"}
+        assert {r["id"] for r in rules} == {
+            "crosscloud-residency/aws-region-allowed",
+            "crosscloud-residency/azure-location-allowed",
+        }
     elif fmt == "markdown":
         assert text.startswith("## crosscloud policy check: `crosscloud/dev` ✅ compliant")
     else:
@@ -79,14 +108,23 @@ def test_bad_config_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert lines == [f"{stack_file}: crosscloud:aws.regoin: unknown key (did you mean 'region'?); allowed: region, account_id, network"]
+    assert lines == [
+        f"{stack_file}: crosscloud:aws.regoin: unknown key (did you mean 'region'?); "
+        "allowed: region, account_id, network"
+    ]
 
 
 def test_each_bad_input_kind_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cases = {
-        "unknown-model": ("crosscloud:endpoints", lambda c: c["crosscloud:endpoints"][0]["azure"].update(model="gpt-9")),
+        "unknown-model": (
+            "crosscloud:endpoints",
+            lambda c: c["crosscloud:endpoints"][0]["azure"].update(model="gpt-9"),
+        ),
         "outside-residency": ("crosscloud:azure.location", lambda c: c["crosscloud:azure"].update(location="uksouth")),
-        "misspelt": ("crosscloud:residencyy", lambda c: c.update({"crosscloud:residencyy": c.pop("crosscloud:residency")})),
+        "misspelt": (
+            "crosscloud:residencyy",
+            lambda c: c.update({"crosscloud:residencyy": c.pop("crosscloud:residency")}),
+        ),
     }
     for name, (key, mutate) in cases.items():
         config = stack_config()

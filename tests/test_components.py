@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 import pulumi
+import pytest
 
 from components.aws import AwsNetwork, AwsNetworkArgs
 from components.azure import AzureNetwork, AzureNetworkArgs
@@ -17,7 +18,7 @@ from crosscloud.engine.synth import record
 TAGS = {"owner": "ml-platform", "managed-by": "crosscloud"}
 
 
-def run(body) -> list[Resource]:  # noqa: ANN001
+def run(body) -> list[Resource]:
     resources, _ = record("crosscloud", "test", {}, body)
     return resources
 
@@ -29,9 +30,15 @@ def of_type(resources: list[Resource], token: str) -> list[Resource]:
 def test_aws_network_is_private_with_one_subnet_per_zone() -> None:
     def body() -> None:
         provider = aws_provider("aws", AwsSettings(region="eu-north-1"))
-        AwsNetwork("net", AwsNetworkArgs(cidr=ipaddress.IPv4Network("10.50.0.0/16"),
-                                         zones=["eu-north-1a", "eu-north-1b", "eu-north-1c"], tags=TAGS),
-                   opts=with_provider(provider))
+        AwsNetwork(
+            "net",
+            AwsNetworkArgs(
+                cidr=ipaddress.IPv4Network("10.50.0.0/16"),
+                zones=["eu-north-1a", "eu-north-1b", "eu-north-1c"],
+                tags=TAGS,
+            ),
+            opts=with_provider(provider),
+        )
 
     resources = run(body)
     [component] = of_type(resources, "crosscloud:aws:Network")
@@ -57,9 +64,17 @@ def test_aws_network_is_private_with_one_subnet_per_zone() -> None:
 def test_azure_network_denies_internet_and_serialises_subnets() -> None:
     def body() -> None:
         provider = azure_provider("azure", AzureSettings(location="swedencentral"))
-        AzureNetwork("net", AzureNetworkArgs(location="swedencentral", cidr=ipaddress.IPv4Network("10.51.0.0/16"),
-                                             resource_group_name="rg-crosscloud-test", protect=True, tags=TAGS),
-                     opts=with_provider(provider))
+        AzureNetwork(
+            "net",
+            AzureNetworkArgs(
+                location="swedencentral",
+                cidr=ipaddress.IPv4Network("10.51.0.0/16"),
+                resource_group_name="rg-crosscloud-test",
+                protect=True,
+                tags=TAGS,
+            ),
+            opts=with_provider(provider),
+        )
 
     resources = run(body)
     [group] = of_type(resources, "azure-native:resources:ResourceGroup")
@@ -82,8 +97,13 @@ def test_azure_network_denies_internet_and_serialises_subnets() -> None:
 
 def test_stack_tags_add_traceability() -> None:
     tags = stack_tags({"owner": "x"}, project="crosscloud", stack="dev", environment="dev")
-    assert tags == {"owner": "x", "managed-by": "crosscloud", "crosscloud-project": "crosscloud",
-                    "crosscloud-stack": "dev", "environment": "dev"}
+    assert tags == {
+        "owner": "x",
+        "managed-by": "crosscloud",
+        "crosscloud-project": "crosscloud",
+        "crosscloud-stack": "dev",
+        "environment": "dev",
+    }
 
 
 def test_program_config_error_is_a_clean_run_error() -> None:
@@ -91,10 +111,7 @@ def test_program_config_error_is_a_clean_run_error() -> None:
 
     pulumi.runtime.set_all_config({"crosscloud:residency": "mars"}, [])
     try:
-        load_from_pulumi()
-    except pulumi.RunError as exc:
-        assert "crosscloud:residency: 'mars' is not a residency set" in str(exc)
-    else:
-        raise AssertionError("expected a RunError")
+        with pytest.raises(pulumi.RunError, match="crosscloud:residency: 'mars' is not a residency set"):
+            load_from_pulumi()
     finally:
         pulumi.runtime.set_all_config({}, [])

@@ -39,7 +39,9 @@ def test_unknown_model_names_the_key_and_suggests() -> None:
     config = stack_config()
     config["crosscloud:endpoints"][0]["aws"]["model"] = "gpt-oss-12b"
     [line] = errors_of(config)
-    assert line.startswith("Pulumi.test.yaml: crosscloud:endpoints[0].aws.model: 'gpt-oss-12b' is not in the model catalog")
+    assert line.startswith(
+        "Pulumi.test.yaml: crosscloud:endpoints[0].aws.model: 'gpt-oss-12b' is not in the model catalog"
+    )
     assert "did you mean 'gpt-oss-120b'" in line and "allowed:" in line
 
 
@@ -98,7 +100,10 @@ def test_unknown_residency_and_unknown_region() -> None:
     config["crosscloud:azure"]["location"] = "swedencentrall"
     lines = errors_of(config)
     assert any("crosscloud:residency: 'europa' is not a residency set (did you mean 'europe'?)" in ln for ln in lines)
-    assert any("crosscloud:azure.location: 'swedencentrall' is not a known azure region (did you mean 'swedencentral'?)" in ln for ln in lines)
+    assert any(
+        "crosscloud:azure.location: 'swedencentrall' is not a known azure region (did you mean 'swedencentral'?)" in ln
+        for ln in lines
+    )
 
 
 def test_misspelt_keys_at_every_level() -> None:
@@ -107,7 +112,10 @@ def test_misspelt_keys_at_every_level() -> None:
     config["crosscloud:endpoint"] = []
     lines = errors_of(config)
     assert any("crosscloud:endpoint: unknown key (did you mean 'crosscloud:endpoints'?)" in ln for ln in lines)
-    assert any("crosscloud:aws.regoin: unknown key (did you mean 'region'?); allowed: region, account_id, network" in ln for ln in lines)
+    assert any(
+        "crosscloud:aws.regoin: unknown key (did you mean 'region'?); allowed: region, account_id, network" in ln
+        for ln in lines
+    )
 
 
 def test_overlapping_cidrs() -> None:
@@ -135,8 +143,16 @@ def test_gpu_sku_without_a_reservation_type_in_the_region() -> None:
 
 def test_gpu_nd_series_has_no_targeted_reservation() -> None:
     config = stack_config("prod")
-    config["crosscloud:gpu"] = [{"name": "train", "cloud": "azure", "instance_type": "Standard_ND96isr_H100_v5",
-                                  "count": 1, "zone": "1", "ends": "2027-01-31"}]
+    config["crosscloud:gpu"] = [
+        {
+            "name": "train",
+            "cloud": "azure",
+            "instance_type": "Standard_ND96isr_H100_v5",
+            "count": 1,
+            "zone": "1",
+            "ends": "2027-01-31",
+        }
+    ]
     [line] = errors_of(config)
     assert "crosscloud:gpu[0].reservation: 'targeted' is not available for Standard_ND96isr_H100_v5" in line
 

@@ -71,7 +71,9 @@ def test_broken_packs_fail_loudly(pack: str, problem: str) -> None:
     assert f"policy pack {pack} " in str(info.value)
 
 
-def test_a_pack_that_never_prints_a_port_times_out_and_is_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pack_that_never_prints_a_port_times_out_and_is_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pidfile = tmp_path / "pid"
     monkeypatch.setenv("CROSSCLOUD_TEST_PIDFILE", str(pidfile))
     started = time.monotonic()

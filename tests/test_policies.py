@@ -9,9 +9,8 @@ from crosscloud.engine.check import check_graph
 from crosscloud.engine.graph import UNKNOWN
 from crosscloud.engine.project import Project
 from crosscloud.engine.violations import CheckResult
-from policies.rules.base import RuleContext
+from policies.rules.base import ResourceView, RuleContext
 from policies.rules.residency import check_aws_region, check_azure_location
-from policies.rules.base import ResourceView
 from tests.graphs import graph, provider, resource
 
 
@@ -32,7 +31,11 @@ def residency_result(project: Project) -> CheckResult:
     az_eu = provider("azure-native", "az-eu", location="swedencentral")
     az_uk = provider("azure-native", "az-uk", location="uksouth")
     resources = [
-        eu, us, unknown, az_eu, az_uk,
+        eu,
+        us,
+        unknown,
+        az_eu,
+        az_uk,
         resource("aws:ec2/vpc:Vpc", "vpc-ok", eu, cidrBlock="10.0.0.0/16"),
         resource("aws:ec2/vpc:Vpc", "vpc-us", us, cidrBlock="10.0.0.0/16"),
         resource("aws:ec2/vpc:Vpc", "vpc-own-region", eu, region="eu-west-2", cidrBlock="10.0.0.0/16"),
@@ -54,8 +57,10 @@ def test_pack_metadata(residency_result: CheckResult) -> None:
     [pack] = residency_result.packs
     assert pack.name == "crosscloud-residency" and pack.version == "0.1.0"
     assert set(pack.policies) == {"aws-region-allowed", "azure-location-allowed"}
-    assert all(p.enforcement_level == "mandatory" and p.severity == "critical" and p.remediation
-               for p in pack.policies.values())
+    assert all(
+        p.enforcement_level == "mandatory" and p.severity == "critical" and p.remediation
+        for p in pack.policies.values()
+    )
 
 
 def test_aws_region_allowed(residency_result: CheckResult) -> None:
@@ -84,8 +89,9 @@ def test_azure_location_allowed(residency_result: CheckResult) -> None:
 
 def test_every_violation_is_mandatory_and_attributed(residency_result: CheckResult) -> None:
     assert residency_result.violations
-    assert all(v.enforcement_level == "mandatory" and v.urn and v.severity == "critical"
-               for v in residency_result.violations)
+    assert all(
+        v.enforcement_level == "mandatory" and v.urn and v.severity == "critical" for v in residency_result.violations
+    )
 
 
 def test_missing_residency_fails_closed_and_policy_config_overrides(project: Project) -> None:
@@ -95,14 +101,24 @@ def test_missing_residency_fails_closed_and_policy_config_overrides(project: Pro
     missing = check_graph(graph(resources, residency=None), pack)
     assert {v.urn.split("::")[-1] for v in missing.violations} == {"aws-eu", "vpc"}
     assert all("no residency set is configured" in v.message for v in missing.violations)
-    overridden = check_graph(graph(resources, residency="eu"), pack,
-                             {"aws-region-allowed": {"residency": "us"}, "azure-location-allowed": "advisory"})
+    overridden = check_graph(
+        graph(resources, residency="eu"),
+        pack,
+        {"aws-region-allowed": {"residency": "us"}, "azure-location-allowed": "advisory"},
+    )
     assert {v.urn.split("::")[-1] for v in overridden.violations} == {"aws-eu", "vpc"}
     assert all("outside residency 'us'" in v.message for v in overridden.violations)
 
 
-def test_rule_functions_directly(catalog) -> None:  # noqa: ANN001
+def test_rule_functions_directly(catalog) -> None:
     ctx = RuleContext(catalog=catalog, residency=catalog.residency("eea"), residency_name="eea", config={})
-    assert list(check_azure_location(ResourceView("azure-native:resources:ResourceGroup", {"location": "norwayeast"}), ctx)) == []
-    assert list(check_aws_region(ResourceView("aws:s3/bucket:Bucket", {}, "pulumi:providers:aws", {"region": "eu-west-2"}), ctx))
+    assert (
+        list(
+            check_azure_location(ResourceView("azure-native:resources:ResourceGroup", {"location": "norwayeast"}), ctx)
+        )
+        == []
+    )
+    assert list(
+        check_aws_region(ResourceView("aws:s3/bucket:Bucket", {}, "pulumi:providers:aws", {"region": "eu-west-2"}), ctx)
+    )
     assert list(check_aws_region(ResourceView("azure-native:resources:ResourceGroup", {"location": "x"}), ctx)) == []

@@ -44,7 +44,11 @@ class AwsNetwork(pulumi.ComponentResource):
         )
         # CIS AWS 5.4: the default security group must allow no traffic, so nothing lands in it by accident.
         aws.ec2.DefaultSecurityGroup(
-            f"{name}-default-sg", vpc_id=vpc.id, ingress=[], egress=[], tags={**tags, "Name": f"{name}-default"},
+            f"{name}-default-sg",
+            vpc_id=vpc.id,
+            ingress=[],
+            egress=[],
+            tags={**tags, "Name": f"{name}-default"},
             opts=child,
         )
         route_table = aws.ec2.RouteTable(

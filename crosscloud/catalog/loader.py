@@ -72,9 +72,9 @@ class Catalog:
             missing = [g for g in groups if g not in self.regions.country_groups]
             if missing:
                 raise CatalogError(f"regions.yaml: data_zones.{zone}: unknown group(s) {', '.join(missing)}")
-        for region, data in self.regions.azure_regions.items():
-            if data.data_zone is not None and data.data_zone not in self.regions.data_zones:
-                raise CatalogError(f"regions.yaml: azure_regions.{region}.data_zone: unknown zone {data.data_zone}")
+        for region, info in self.regions.azure_regions.items():
+            if info.data_zone is not None and info.data_zone not in self.regions.data_zones:
+                raise CatalogError(f"regions.yaml: azure_regions.{region}.data_zone: unknown zone {info.data_zone}")
         for prefix, p in self.bedrock_profiles.prefixes.items():
             if p.destinations != ANY:
                 regions_known(f"bedrock_profiles.yaml: prefixes.{prefix}", "aws", p.destinations)
@@ -120,7 +120,9 @@ class Catalog:
         data = self.regions.sets[name]
         countries = self._countries(data.countries)
         aws = frozenset(
-            r for r, d in self.regions.aws_regions.items() if d.country in countries and d.partition in data.aws_partitions
+            r
+            for r, d in self.regions.aws_regions.items()
+            if d.country in countries and d.partition in data.aws_partitions
         )
         azure = frozenset(r for r, d in self.regions.azure_regions.items() if d.country in countries)
         return ResidencySet(name=name, description=data.description, aws=aws, azure=azure)
@@ -225,9 +227,7 @@ class Catalog:
         if cloud == "aws":
             return [m for m in self.models_on("aws") if self.select_aws(m, region, residency)]
         return [
-            m
-            for m in self.models_on("azure")
-            if any(o.resident_in(residency) for o in self.azure_offerings(m, region))
+            m for m in self.models_on("azure") if any(o.resident_in(residency) for o in self.azure_offerings(m, region))
         ]
 
     # -- GPUs --------------------------------------------------------------------------------------------------

@@ -61,5 +61,9 @@ class AzureOffering:
         return self.processing_regions is not None and self.processing_regions <= residency.azure
 
     def describe(self) -> str:
-        scope = {"global": "processes worldwide", "data_zone": "processes in its data zone", "regional": "processes in-region"}
+        scope = {
+            "global": "processes worldwide",
+            "data_zone": "processes in its data zone",
+            "regional": "processes in-region",
+        }
         return f"{self.sku} ({scope[self.processing]})"

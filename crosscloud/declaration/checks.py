@@ -48,8 +48,12 @@ class _Checker:
     def region(self, cloud: Cloud, path: str, region: str, residency: ResidencySet | None) -> bool:
         known = self.catalog.regions_of(cloud)
         if region not in known:
-            self.add(path, region, f"is not a known {cloud} region{did_you_mean(region, known)}",
-                     join_allowed(sorted(residency.aws if cloud == "aws" else residency.azure)) if residency else None)
+            self.add(
+                path,
+                region,
+                f"is not a known {cloud} region{did_you_mean(region, known)}",
+                join_allowed(sorted(residency.aws if cloud == "aws" else residency.azure)) if residency else None,
+            )
             return False
         if residency is not None and not residency.admits(cloud, region):
             allowed = sorted(residency.aws if cloud == "aws" else residency.azure)
@@ -61,8 +65,12 @@ class _Checker:
         spec, catalog = self.spec, self.catalog
         residency: ResidencySet | None = None
         if spec.residency not in catalog.residency_names:
-            self.add("crosscloud:residency", spec.residency, f"is not a residency set{did_you_mean(spec.residency, catalog.residency_names)}",
-                     join_allowed(catalog.residency_names))
+            self.add(
+                "crosscloud:residency",
+                spec.residency,
+                f"is not a residency set{did_you_mean(spec.residency, catalog.residency_names)}",
+                join_allowed(catalog.residency_names),
+            )
         else:
             residency = catalog.residency(spec.residency)
         regions: dict[Cloud, str | None] = {"aws": None, "azure": None}
@@ -75,7 +83,9 @@ class _Checker:
         names: set[str] = set()
         for i, endpoint in enumerate(spec.endpoints):
             if endpoint.name in names:
-                self.add(f"crosscloud:endpoints[{i}].name", endpoint.name, "is declared twice; endpoint names are unique")
+                self.add(
+                    f"crosscloud:endpoints[{i}].name", endpoint.name, "is declared twice; endpoint names are unique"
+                )
             names.add(endpoint.name)
             if residency is not None:
                 resolved = self.endpoint(i, endpoint, regions, residency)
@@ -86,8 +96,12 @@ class _Checker:
         for i, workload in enumerate(spec.identity.workloads):
             for j, name in enumerate(workload.endpoints):
                 if name not in names:
-                    self.add(f"crosscloud:identity.workloads[{i}].endpoints[{j}]", name, "is not a declared endpoint",
-                             join_allowed(sorted(names)))
+                    self.add(
+                        f"crosscloud:identity.workloads[{i}].endpoints[{j}]",
+                        name,
+                        "is not a declared endpoint",
+                        join_allowed(sorted(names)),
+                    )
         if self.issues or residency is None:
             return None
         return Declaration(spec, residency, tuple(endpoints), self.file)
@@ -96,10 +110,16 @@ class _Checker:
         aws = self.spec.aws.network if self.spec.aws else None
         azure = self.spec.azure.network if self.spec.azure else None
         if aws and azure and aws.cidr.overlaps(azure.cidr):
-            self.add("crosscloud:azure.network.cidr", str(azure.cidr), f"overlaps crosscloud:aws.network.cidr {aws.cidr}",
-                     "a range disjoint from the VPC, so the clouds can be peered")
+            self.add(
+                "crosscloud:azure.network.cidr",
+                str(azure.cidr),
+                f"overlaps crosscloud:aws.network.cidr {aws.cidr}",
+                "a range disjoint from the VPC, so the clouds can be peered",
+            )
 
-    def endpoint(self, i: int, endpoint: Endpoint, regions: dict[Cloud, str | None], residency: ResidencySet) -> ResolvedEndpoint | None:
+    def endpoint(
+        self, i: int, endpoint: Endpoint, regions: dict[Cloud, str | None], residency: ResidencySet
+    ) -> ResolvedEndpoint | None:
         aws_offer: AwsOffering | None = None
         azure_offer: AzureOffering | None = None
         ok = True
@@ -107,7 +127,9 @@ class _Checker:
             aws_offer = self.aws_model(f"crosscloud:endpoints[{i}].aws", endpoint.aws.model, regions["aws"], residency)
             ok = ok and aws_offer is not None
         if endpoint.azure is not None:
-            azure_offer = self.azure_model(f"crosscloud:endpoints[{i}].azure", endpoint.azure, regions["azure"], residency)
+            azure_offer = self.azure_model(
+                f"crosscloud:endpoints[{i}].azure", endpoint.azure, regions["azure"], residency
+            )
             ok = ok and azure_offer is not None
         if not ok:
             return None
@@ -117,8 +139,12 @@ class _Checker:
     def known_model(self, path: str, model: str, cloud: Cloud) -> bool:
         catalog = self.catalog
         if model not in catalog.models:
-            self.add(path, model, f"is not in the model catalog{did_you_mean(model, catalog.models)}",
-                     join_allowed(sorted(catalog.models_on(cloud))))
+            self.add(
+                path,
+                model,
+                f"is not in the model catalog{did_you_mean(model, catalog.models)}",
+                join_allowed(sorted(catalog.models_on(cloud))),
+            )
             return False
         if getattr(catalog.models[model], cloud) is None:
             other = "Azure AI Foundry" if cloud == "azure" else "Amazon Bedrock"
@@ -142,13 +168,17 @@ class _Checker:
         if not offers:
             problem = f"is not offered in {region}"
         else:
-            problem = (f"has no offering in {region} that keeps processing inside residency {residency.name!r} "
-                       f"(offerings: {'; '.join(o.describe() for o in offers)})")
+            problem = (
+                f"has no offering in {region} that keeps processing inside residency {residency.name!r} "
+                f"(offerings: {'; '.join(o.describe() for o in offers)})"
+            )
         hint = f"regions: {join_allowed(elsewhere)}" if elsewhere else "no region of this residency"
         self.add(f"{path}.model", model, problem, f"{hint}; models resident in {region}: {join_allowed(models_here)}")
         return None
 
-    def azure_model(self, path: str, choice: AzureModelChoice, region: str | None, residency: ResidencySet) -> AzureOffering | None:
+    def azure_model(
+        self, path: str, choice: AzureModelChoice, region: str | None, residency: ResidencySet
+    ) -> AzureOffering | None:
         if self.spec.azure is None:
             self.add(path, choice.model, "needs crosscloud:azure (the stack declares no Azure location)")
             return None
@@ -156,8 +186,12 @@ class _Checker:
             return None
         catalog = self.catalog
         if choice.sku is not None and choice.sku not in catalog.azure_skus.skus:
-            self.add(f"{path}.sku", choice.sku, f"is not a deployment SKU{did_you_mean(choice.sku, catalog.azure_skus.skus)}",
-                     join_allowed(catalog.azure_skus.skus))
+            self.add(
+                f"{path}.sku",
+                choice.sku,
+                f"is not a deployment SKU{did_you_mean(choice.sku, catalog.azure_skus.skus)}",
+                join_allowed(catalog.azure_skus.skus),
+            )
             return None
         provisioned = choice.throughput.provisioned
         offers = [o for o in catalog.azure_offerings(choice.model, region) if o.provisioned == provisioned]
@@ -171,16 +205,26 @@ class _Checker:
         if choice.sku is not None:
             where = f"{path}.sku"
             value: object = choice.sku
-            problem = f"is not a resident {kind}offering of {choice.model} in {region} under residency {residency.name!r}"
+            problem = (
+                f"is not a resident {kind}offering of {choice.model} in {region} under residency {residency.name!r}"
+            )
         else:
             where, value = f"{path}.model", choice.model
-            problem = (f"is not offered in {region}" if not offers else
-                       f"has no {kind}offering in {region} that keeps processing inside residency {residency.name!r}")
+            problem = (
+                f"is not offered in {region}"
+                if not offers
+                else f"has no {kind}offering in {region} that keeps processing inside residency {residency.name!r}"
+            )
         if offers:
             problem += f" (offerings: {'; '.join(o.describe() for o in offers)})"
         elsewhere = catalog.resident_regions(choice.model, "azure", residency)
         hint = f"regions: {join_allowed(elsewhere)}" if elsewhere else "no region of this residency"
-        self.add(where, value, problem, f"{hint}; models resident in {region}: {join_allowed(catalog.resident_models('azure', region, residency))}")
+        self.add(
+            where,
+            value,
+            problem,
+            f"{hint}; models resident in {region}: {join_allowed(catalog.resident_models('azure', region, residency))}",
+        )
         return None
 
     def gpu(self, i: int, gpu: GpuReservation, residency: ResidencySet | None) -> None:
@@ -189,33 +233,59 @@ class _Checker:
         if settings is None:
             self.add(f"{path}.cloud", gpu.cloud, f"needs crosscloud:{gpu.cloud}")
             return
-        default_region = self.spec.aws.region if gpu.cloud == "aws" and self.spec.aws else (
-            self.spec.azure.location if self.spec.azure else "")
+        default_region = (
+            self.spec.aws.region
+            if gpu.cloud == "aws" and self.spec.aws
+            else (self.spec.azure.location if self.spec.azure else "")
+        )
         region = gpu.region or default_region
         if not self.region(gpu.cloud, f"{path}.region", region, residency):
             return
         table = self.catalog.gpus.aws if gpu.cloud == "aws" else self.catalog.gpus.azure
         if gpu.instance_type not in table:
-            self.add(f"{path}.instance_type", gpu.instance_type,
-                     f"is not a known {gpu.cloud} GPU SKU{did_you_mean(gpu.instance_type, table)}", join_allowed(table))
+            self.add(
+                f"{path}.instance_type",
+                gpu.instance_type,
+                f"is not a known {gpu.cloud} GPU SKU{did_you_mean(gpu.instance_type, table)}",
+                join_allowed(table),
+            )
             return
         kinds = ("on-demand", "capacity-block") if gpu.cloud == "aws" else ("targeted", "block")
         if gpu.reservation_type not in kinds:
-            self.add(f"{path}.reservation", gpu.reservation_type, f"is not a {gpu.cloud} reservation type", join_allowed(kinds))
+            self.add(
+                f"{path}.reservation",
+                gpu.reservation_type,
+                f"is not a {gpu.cloud} reservation type",
+                join_allowed(kinds),
+            )
             return
         available = self.catalog.gpu_reservation_types(gpu.cloud, gpu.instance_type, region)
         if gpu.reservation_type not in available:
-            regions = sorted(set(table[gpu.instance_type].reservations.get(gpu.reservation_type, [])) &
-                             (set(residency.aws if gpu.cloud == "aws" else residency.azure) if residency else set()))
-            self.add(f"{path}.reservation", gpu.reservation_type,
-                     f"is not available for {gpu.instance_type} in {region} (available there: {join_allowed(available)})",
-                     f"regions of this residency with it: {join_allowed(regions)}")
-        if gpu.cloud == "aws" and gpu.reservation_type == "on-demand" and gpu.starts is not None \
-                and not table[gpu.instance_type].future_dated:
-            self.add(f"{path}.starts", str(gpu.starts),
-                     f"future-dated on-demand reservations are not offered for {gpu.instance_type}",
-                     "omit starts (the reservation begins when created), or reservation: capacity-block")
-        zone_ok = (re.fullmatch(rf"{re.escape(region)}[a-z]", gpu.zone) if gpu.cloud == "aws" else gpu.zone in _AZURE_ZONES)
+            regions = sorted(
+                set(table[gpu.instance_type].reservations.get(gpu.reservation_type, []))
+                & (set(residency.aws if gpu.cloud == "aws" else residency.azure) if residency else set())
+            )
+            self.add(
+                f"{path}.reservation",
+                gpu.reservation_type,
+                f"is not available for {gpu.instance_type} in {region} (available there: {join_allowed(available)})",
+                f"regions of this residency with it: {join_allowed(regions)}",
+            )
+        if (
+            gpu.cloud == "aws"
+            and gpu.reservation_type == "on-demand"
+            and gpu.starts is not None
+            and not table[gpu.instance_type].future_dated
+        ):
+            self.add(
+                f"{path}.starts",
+                str(gpu.starts),
+                f"future-dated on-demand reservations are not offered for {gpu.instance_type}",
+                "omit starts (the reservation begins when created), or reservation: capacity-block",
+            )
+        zone_ok = (
+            re.fullmatch(rf"{re.escape(region)}[a-z]", gpu.zone) if gpu.cloud == "aws" else gpu.zone in _AZURE_ZONES
+        )
         if not zone_ok:
             allowed = f"{region}a, {region}b, ..." if gpu.cloud == "aws" else ", ".join(_AZURE_ZONES)
             self.add(f"{path}.zone", gpu.zone, f"is not a zone of {region}", allowed)

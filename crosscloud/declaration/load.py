@@ -6,6 +6,7 @@ loads offline loads the same way under `pulumi up`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import types
@@ -33,7 +34,11 @@ class StackFileLoader(yaml.SafeLoader):
 
 
 StackFileLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 StackFileLoader.add_implicit_resolver(
@@ -156,10 +161,9 @@ def parse_config(config: dict[str, Any], file: str) -> PlatformSpec:
             issues.append(ConfigIssue(file, key, "is a secret; crosscloud keys hold no secrets (keyless by design)"))
             continue
         if isinstance(value, str) and fields[name].annotation is not str:
-            try:  # under the Pulumi CLI, structured values arrive as JSON strings
+            # Under the Pulumi CLI structured values arrive as JSON strings; a non-JSON string is reported below.
+            with contextlib.suppress(json.JSONDecodeError):
                 value = json.loads(value)
-            except json.JSONDecodeError:
-                pass
         data[name] = value
     try:
         spec = PlatformSpec.model_validate(data)

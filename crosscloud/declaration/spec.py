@@ -54,9 +54,9 @@ class AzureNetwork(_Strict):
 
 class AzureSettings(_Strict):
     location: str
-    subscription_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")] | None = (
-        None
-    )
+    subscription_id: (
+        Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")] | None
+    ) = None
     resource_group: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.()-]{1,89}[A-Za-z0-9_()-]$")] | None = None
     network: AzureNetwork | None = None
 

@@ -30,14 +30,28 @@ from crosscloud.engine.graph import Graph, Resource
 from crosscloud.engine.project import POLICY_PACK_FILE
 from crosscloud.engine.violations import PackInfo, PolicyMeta, Violation
 
-_GRPC_OPTIONS = [("grpc.max_receive_message_length", 512 * 1024 * 1024), ("grpc.max_send_message_length", 512 * 1024 * 1024)]
-_LEVELS = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory",
-           analyzer_pb2.DISABLED: "disabled", analyzer_pb2.REMEDIATE: "remediate"}
-_SEVERITIES = {analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED: "", analyzer_pb2.POLICY_SEVERITY_LOW: "low",
-               analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium", analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
-               analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical"}
-_POLICY_TYPES = {analyzer_pb2.POLICY_TYPE_UNKNOWN: "", analyzer_pb2.POLICY_TYPE_RESOURCE: "resource",
-                 analyzer_pb2.POLICY_TYPE_STACK: "stack"}
+_GRPC_OPTIONS = [
+    ("grpc.max_receive_message_length", 512 * 1024 * 1024),
+    ("grpc.max_send_message_length", 512 * 1024 * 1024),
+]
+_LEVELS = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.DISABLED: "disabled",
+    analyzer_pb2.REMEDIATE: "remediate",
+}
+_SEVERITIES = {
+    analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED: "",
+    analyzer_pb2.POLICY_SEVERITY_LOW: "low",
+    analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
+    analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
+    analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
+}
+_POLICY_TYPES = {
+    analyzer_pb2.POLICY_TYPE_UNKNOWN: "",
+    analyzer_pb2.POLICY_TYPE_RESOURCE: "resource",
+    analyzer_pb2.POLICY_TYPE_STACK: "stack",
+}
 
 
 class PackError(Exception):
@@ -75,9 +89,15 @@ def pack_python(pack: Path, manifest: dict[str, Any]) -> str:
     runtime = manifest.get("runtime")
     options = runtime.get("options", {}) if isinstance(runtime, dict) else {}
     venv = options.get("virtualenv") if isinstance(options, dict) else None
-    candidates = [pack / str(venv)] if venv else [
-        folder / ".venv" for folder in (pack, *pack.parents) if (folder / "uv.lock").is_file() or (folder / "pyproject.toml").is_file()
-    ][:1]
+    candidates = (
+        [pack / str(venv)]
+        if venv
+        else [
+            folder / ".venv"
+            for folder in (pack, *pack.parents)
+            if (folder / "uv.lock").is_file() or (folder / "pyproject.toml").is_file()
+        ][:1]
+    )
     for env in candidates:
         python = env / "bin" / "python"
         if python.exists():
@@ -104,7 +124,7 @@ class PackSession:
         self.process: subprocess.Popen[bytes] | None = None
         self.channel: grpc.Channel | None = None
         self.server: grpc.Server | None = None
-        self.stderr = tempfile.TemporaryFile()
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close(), which __exit__ always runs
 
     def __enter__(self) -> PackSession:
         try:
@@ -130,11 +150,23 @@ class PackSession:
             "PULUMI_DRY_RUN": "true",
             "PULUMI_CONFIG": json.dumps(self.graph.config),
         }
-        command = [pack_python(self.pack, self.manifest), "-u", "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", str(self.pack)]
+        command = [
+            pack_python(self.pack, self.manifest),
+            "-u",
+            "-m",
+            "pulumi.policy",
+            f"127.0.0.1:{engine_port}",
+            str(self.pack),
+        ]
         try:
-            self.process = subprocess.Popen(  # noqa: S603 - the pack's own interpreter and module, no shell
-                command, cwd=self.pack, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=self.stderr, start_new_session=True,
+            self.process = subprocess.Popen(
+                command,
+                cwd=self.pack,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr,
+                start_new_session=True,
             )
         except OSError as exc:
             raise PackError(self.pack, f"cannot start {command[0]}: {exc.strerror}") from None
@@ -143,7 +175,9 @@ class PackSession:
         try:
             grpc.channel_ready_future(self.channel).result(timeout=self.start_timeout)
         except grpc.FutureTimeoutError:
-            raise PackError(self.pack, f"printed port {port} but accepted no connection within {self.start_timeout:g}s") from None
+            raise PackError(
+                self.pack, f"printed port {port} but accepted no connection within {self.start_timeout:g}s"
+            ) from None
 
     def _read_port(self) -> int:
         assert self.process is not None and self.process.stdout is not None
@@ -164,7 +198,9 @@ class PackSession:
                 line += chunk
         text = line.decode(errors="replace").strip()
         if not text.isdigit() or not 0 < int(text) < 65536:
-            raise PackError(self.pack, f"printed {text[:80]!r} where a port was expected (does it print before PolicyPack()?)")
+            raise PackError(
+                self.pack, f"printed {text[:80]!r} where a port was expected (does it print before PolicyPack()?)"
+            )
         return int(text)
 
     def _stderr_tail(self, limit: int = 600) -> str:
@@ -232,32 +268,27 @@ class PackSession:
 
     def analyze(self, policy_config: dict[str, Any] | None) -> tuple[PackInfo, list[Violation]]:
         graph = self.graph
-        self._call("ConfigureStack", analyzer_pb2.AnalyzerStackConfigureRequest(
-            stack=graph.stack, project=graph.project, organization="organization", dry_run=True,
-            config=graph.config, tags={},
-        ))
+        self._call(
+            "ConfigureStack",
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=graph.stack,
+                project=graph.project,
+                organization="organization",
+                dry_run=True,
+                config=graph.config,
+                tags={},
+            ),
+        )
         self._call("GetPluginInfo", empty_pb2.Empty())
         info = self.info()
-        if policy_config:
-            request = analyzer_pb2.ConfigureAnalyzerRequest()
-            for policy, settings in policy_config.items():
-                cfg = analyzer_pb2.PolicyConfig()
-                if isinstance(settings, str):
-                    cfg.enforcementLevel = {v: k for k, v in _LEVELS.items()}.get(settings, analyzer_pb2.MANDATORY)
-                elif isinstance(settings, dict):
-                    level = settings.get("enforcementLevel")
-                    cfg.enforcementLevel = {v: k for k, v in _LEVELS.items()}.get(level, _level_of(info, policy))
-                    cfg.properties.update({k: v for k, v in settings.items() if k != "enforcementLevel"})
-                request.policyConfig[policy].CopyFrom(cfg)
-            self._call("Configure", request)
+        if policy_config:  # the engine sends Configure only when there is policy config
+            self._call("Configure", _configure_request(info, policy_config))
         by_urn = graph.by_urn()
         violations: list[Violation] = []
         for resource in graph.resources:
             response = self._call("Analyze", self._analyze_request(resource, by_urn))
             violations.extend(self._violations(info, response, resource.urn))
-        stack = analyzer_pb2.AnalyzeStackRequest(
-            resources=[self._stack_resource(r, by_urn) for r in graph.resources]
-        )
+        stack = analyzer_pb2.AnalyzeStackRequest(resources=[self._stack_resource(r, by_urn) for r in graph.resources])
         violations.extend(self._violations(info, self._call("AnalyzeStack", stack), ""))
         return info, violations
 
@@ -266,7 +297,9 @@ class PackSession:
             protect=resource.protect, ignoreChanges=resource.ignore_changes, parent=resource.parent or ""
         )
 
-    def _provider(self, resource: Resource, by_urn: dict[str, Resource]) -> analyzer_pb2.AnalyzerProviderResource | None:
+    def _provider(
+        self, resource: Resource, by_urn: dict[str, Resource]
+    ) -> analyzer_pb2.AnalyzerProviderResource | None:
         provider = by_urn.get(resource.provider) if resource.provider else None
         if provider is None:
             return None
@@ -276,15 +309,24 @@ class PackSession:
 
     def _analyze_request(self, resource: Resource, by_urn: dict[str, Resource]) -> analyzer_pb2.AnalyzeRequest:
         return analyzer_pb2.AnalyzeRequest(
-            type=resource.type, properties=_struct(resource.inputs), urn=resource.urn, name=resource.name,
-            options=self._options(resource), provider=self._provider(resource, by_urn),
+            type=resource.type,
+            properties=_struct(resource.inputs),
+            urn=resource.urn,
+            name=resource.name,
+            options=self._options(resource),
+            provider=self._provider(resource, by_urn),
         )
 
     def _stack_resource(self, resource: Resource, by_urn: dict[str, Resource]) -> analyzer_pb2.AnalyzerResource:
         return analyzer_pb2.AnalyzerResource(
-            type=resource.type, properties=_struct(resource.inputs), urn=resource.urn, name=resource.name,
-            options=self._options(resource), provider=self._provider(resource, by_urn),
-            parent=resource.parent or "", dependencies=resource.dependencies,
+            type=resource.type,
+            properties=_struct(resource.inputs),
+            urn=resource.urn,
+            name=resource.name,
+            options=self._options(resource),
+            provider=self._provider(resource, by_urn),
+            parent=resource.parent or "",
+            dependencies=resource.dependencies,
             propertyDependencies={
                 k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in resource.property_dependencies.items()
             },
@@ -296,31 +338,57 @@ class PackSession:
             meta = info.policies.get(d.policyName)
             description = d.description or (meta.description if meta else "")
             message = d.message.removeprefix(description).lstrip("\n") if description else d.message
-            found.append(Violation(
-                policy_pack=d.policyPackName or info.name,
-                policy_pack_version=info.version,
-                policy=d.policyName,
-                enforcement_level=_LEVELS.get(d.enforcementLevel, "advisory"),
-                severity=_SEVERITIES.get(d.severity, "") or (meta.severity if meta else ""),
-                urn=d.urn or urn,
-                message=" ".join((message or description).split()),
-                description=description,
-            ))
+            found.append(
+                Violation(
+                    policy_pack=d.policyPackName or info.name,
+                    policy_pack_version=info.version,
+                    policy=d.policyName,
+                    enforcement_level=_LEVELS.get(d.enforcementLevel, "advisory"),
+                    severity=_SEVERITIES.get(d.severity, "") or (meta.severity if meta else ""),
+                    urn=d.urn or urn,
+                    message=" ".join((message or description).split()),
+                    description=description,
+                )
+            )
         return found
 
 
-def _level_of(info: PackInfo, policy: str) -> int:
-    meta = info.policies.get(policy)
-    level = meta.enforcement_level if meta else "advisory"
-    return {v: k for k, v in _LEVELS.items()}.get(level, analyzer_pb2.ADVISORY)
+ENFORCEMENT_LEVELS = {name: value for value, name in _LEVELS.items()}
+
+
+def _configure_request(info: PackInfo, policy_config: dict[str, Any]) -> analyzer_pb2.ConfigureAnalyzerRequest:
+    """Policy config as `--policy-pack-config` gives it: per policy a level or an object; "all" applies to every
+    policy of the pack that has no entry of its own."""
+    entries = dict(policy_config)
+    shared = entries.pop("all", None)
+    if shared is not None:
+        for policy in info.policies:
+            entries.setdefault(policy, shared)
+    request = analyzer_pb2.ConfigureAnalyzerRequest()
+    for policy, settings in entries.items():
+        meta = info.policies.get(policy)
+        level = meta.enforcement_level if meta else "advisory"
+        properties: dict[str, Any] = {}
+        if isinstance(settings, str):
+            level = settings
+        elif isinstance(settings, dict):
+            level = str(settings.get("enforcementLevel", level))
+            properties = {k: v for k, v in settings.items() if k != "enforcementLevel"}
+        config = analyzer_pb2.PolicyConfig(enforcementLevel=ENFORCEMENT_LEVELS[level])
+        if properties:
+            config.properties.update(properties)
+        request.policyConfig[policy].CopyFrom(config)
+    return request
 
 
 def run_pack(
-    pack: Path, graph: Graph, policy_config: dict[str, Any] | None = None, *, start_timeout: float = 60.0,
+    pack: Path,
+    graph: Graph,
+    policy_config: dict[str, Any] | None = None,
+    *,
+    start_timeout: float = 60.0,
     rpc_timeout: float = 60.0,
 ) -> tuple[PackInfo, list[Violation]]:
     """Start `pack`, run the whole graph through it and stop it; PackError on any failure of the pack."""
     with PackSession(pack, graph, start_timeout=start_timeout, rpc_timeout=rpc_timeout) as session:
         return session.analyze(policy_config)
-
-

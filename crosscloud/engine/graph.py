@@ -15,8 +15,8 @@ from typing import Any
 from crosscloud.declaration import ConfigIssue, DeclarationError
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105 - Pulumi wire signature, not a secret
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 - Pulumi wire signature
 GRAPH_FORMAT = 1
 
 
@@ -132,5 +132,3 @@ class Graph:
             )
         config = {str(k): str(v) for k, v in data["config"].items()}
         return cls(data["project"], data["stack"], config, resources, dict(data.get("outputs") or {}))
-
-

@@ -78,7 +78,7 @@ class RecordingMonitor(mocks.MockMonitor):
         self.registrations: list[_Registration] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         self.registrations.append(_Registration(response.urn, request))
         return response
 
@@ -115,7 +115,7 @@ async def _known_outputs(stack: pulumi.Resource | None) -> dict[str, Any]:
 
 
 def record(
-    project: str, stack: str, config: dict[str, str], body: Callable[[], None]
+    project: str, stack: str, config: dict[str, str], body: Callable[[], object]
 ) -> tuple[list[Resource], dict[str, Any]]:
     """Run `body` (a program) under the recording mock monitor; return its resources and known stack outputs."""
     settings.reset_options(project=project, stack=stack, preview=True)

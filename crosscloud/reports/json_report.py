@@ -8,6 +8,9 @@ from crosscloud.engine.violations import CheckResult
 
 
 def render_json(result: CheckResult) -> str:
-    return json.dumps(
-        {"violations": [v.to_json() for v in result.sorted_violations()], "summary": result.summary()}, indent=2
-    ) + "\n"
+    return (
+        json.dumps(
+            {"violations": [v.to_json() for v in result.sorted_violations()], "summary": result.summary()}, indent=2
+        )
+        + "\n"
+    )

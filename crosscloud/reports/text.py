@@ -37,8 +37,10 @@ def render_tree(graph: Graph) -> str:
 def render_counts(graph: Graph) -> str:
     per_cloud = Counter(r.cloud for r in graph.resources if r.custom)
     per_type = Counter((r.cloud, r.type) for r in graph.resources if r.custom)
-    lines = [f"Resources: {len(graph.resources)} registered ({sum(per_cloud.values())} custom, "
-             f"{len(graph.resources) - sum(per_cloud.values())} components and stack)"]
+    lines = [
+        f"Resources: {len(graph.resources)} registered ({sum(per_cloud.values())} custom, "
+        f"{len(graph.resources) - sum(per_cloud.values())} components and stack)"
+    ]
     for cloud, count in sorted(per_cloud.items()):
         lines.append(f"  {cloud}: {count}")
         for (c, token), n in sorted(per_type.items()):
@@ -68,5 +70,7 @@ def render_violations(result: CheckResult) -> str:
         severity = f"/{v.severity}" if v.severity else ""
         lines.append(f"  [{v.enforcement_level}{severity}] {v.policy_pack}/{v.policy}: {where}: {v.message}")
     summary = result.summary()
-    lines.append(f"{summary['violations']} violations: {summary['mandatory']} mandatory, {summary['advisory']} advisory.")
+    lines.append(
+        f"{summary['violations']} violations: {summary['mandatory']} mandatory, {summary['advisory']} advisory."
+    )
     return "\n".join(lines) + "\n"

@@ -99,7 +99,9 @@ def to_policy(rule: Rule) -> ResourceValidationPolicy:
         except UnknownValueError as exc:
             if rule.on_unknown == "advisory":
                 raise
-            report_violation(f"cannot be verified at preview: {exc.message}; {rule.id} fails closed on unknown values", None)
+            report_violation(
+                f"cannot be verified at preview: {exc.message}; {rule.id} fails closed on unknown values", None
+            )
 
     schema = PolicyConfigSchema(properties=dict(rule.config_properties)) if rule.config_properties else None
     return ResourceValidationPolicy(

@@ -32,8 +32,10 @@ def _allowed(regions: frozenset[str]) -> str:
 
 def _no_residency(ctx: RuleContext) -> str:
     given = f"{ctx.residency_name!r} is not a residency set" if ctx.residency_name else "no residency set is configured"
-    return (f"{given}, so no region can be allowed; set crosscloud:residency or the policy config 'residency' to one "
-            f"of: {', '.join(ctx.catalog.residency_names)}")
+    return (
+        f"{given}, so no region can be allowed; set crosscloud:residency or the policy config 'residency' to one "
+        f"of: {', '.join(ctx.catalog.residency_names)}"
+    )
 
 
 def normalize_azure_location(location: str) -> str:
@@ -62,7 +64,10 @@ def check_aws_region(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
         return
     region = aws_region_of(view)
     if region is None:
-        yield "AWS region is not set on the resource or its provider, so residency cannot be proven; set region on an explicit provider"
+        yield (
+            "AWS region is not set on the resource or its provider, so residency cannot be proven; "
+            "set region on an explicit provider"
+        )
     elif region not in ctx.residency.aws:
         yield f"AWS region {region} is outside residency {ctx.residency.name!r}; allowed: {_allowed(ctx.residency.aws)}"
 
@@ -74,7 +79,8 @@ def _azure_location_problem(location: str, catalog: Catalog, ctx: RuleContext) -
         return None
     if normalized not in catalog.regions.azure_regions:
         return f"Azure location {location!r} is not a known region; allowed: {_allowed(ctx.residency.azure)}"
-    return f"Azure location {location} is outside residency {ctx.residency.name!r}; allowed: {_allowed(ctx.residency.azure)}"
+    allowed = _allowed(ctx.residency.azure)
+    return f"Azure location {location} is outside residency {ctx.residency.name!r}; allowed: {allowed}"
 
 
 def check_azure_location(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
