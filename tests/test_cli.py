@@ -161,3 +161,19 @@ def test_models_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "no resident offering: GlobalStandard" in oss
     assert " aws " not in out
     assert main(["models", "--residency", "mars"]) == 2
+
+
+def test_policy_config_levels_are_validated_and_all_applies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"aws-region-allowed": "madatory"}))
+    assert main(["check", "dev", "-C", str(ROOT), "--policy-config", str(bad)]) == 2
+    assert (
+        "aws-region-allowed: 'madatory' is not an enforcement level; allowed: advisory, mandatory"
+        in capsys.readouterr().err
+    )
+    relaxed = tmp_path / "relaxed.json"
+    relaxed.write_text(json.dumps({"all": "advisory", "aws-region-allowed": {"residency": "us"}}))
+    assert main(["check", "dev", "-C", str(ROOT), "--format", "json", "--policy-config", str(relaxed)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["advisory"] == len(report["violations"]) > 0
+    assert {v["policy"] for v in report["violations"]} == {"aws-region-allowed"}

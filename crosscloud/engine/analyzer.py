@@ -212,6 +212,16 @@ class PackSession:
         tail = " | ".join(lines[-4:])
         return f": {tail[-limit:]}"
 
+    def _exit_code(self, grace: float) -> int | None:
+        """The pack's exit code if it has exited or exits within `grace` seconds (a broken stream often arrives
+        before the process is reaped), else None."""
+        if self.process is None:
+            return None
+        try:
+            return self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            return None
+
     def close(self) -> None:
         if self.channel is not None:
             self.channel.close()
@@ -242,8 +252,8 @@ class PackSession:
             code = exc.code() if hasattr(exc, "code") else None
             if code == grpc.StatusCode.DEADLINE_EXCEEDED:
                 problem = f"did not answer {method} within {self.rpc_timeout:g}s (hung?)"
-            elif self.process is not None and self.process.poll() is not None:
-                problem = f"crashed during {method} (exit code {self.process.returncode}){self._stderr_tail()}"
+            elif (code_on_exit := self._exit_code(grace=2.0)) is not None:
+                problem = f"crashed during {method} (exit code {code_on_exit}){self._stderr_tail()}"
             else:
                 details = exc.details() if hasattr(exc, "details") else str(exc)
                 problem = f"failed {method}: {details}"
@@ -358,16 +368,17 @@ ENFORCEMENT_LEVELS = {name: value for value, name in _LEVELS.items()}
 
 def _configure_request(info: PackInfo, policy_config: dict[str, Any]) -> analyzer_pb2.ConfigureAnalyzerRequest:
     """Policy config as `--policy-pack-config` gives it: per policy a level or an object; "all" applies to every
-    policy of the pack that has no entry of its own."""
+    policy without an entry of its own, and its level to every policy whose entry sets none."""
     entries = dict(policy_config)
     shared = entries.pop("all", None)
+    shared_level = shared if isinstance(shared, str) else (shared or {}).get("enforcementLevel")
     if shared is not None:
         for policy in info.policies:
             entries.setdefault(policy, shared)
     request = analyzer_pb2.ConfigureAnalyzerRequest()
     for policy, settings in entries.items():
         meta = info.policies.get(policy)
-        level = meta.enforcement_level if meta else "advisory"
+        level = shared_level or (meta.enforcement_level if meta else "advisory")
         properties: dict[str, Any] = {}
         if isinstance(settings, str):
             level = settings
