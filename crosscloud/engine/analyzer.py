@@ -295,10 +295,13 @@ class PackSession:
             self._call("Configure", _configure_request(info, policy_config))
         by_urn = graph.by_urn()
         violations: list[Violation] = []
+        stack_resources = []
         for resource in graph.resources:
-            response = self._call("Analyze", self._analyze_request(resource, by_urn))
+            fields = self._resource_fields(resource, by_urn)
+            response = self._call("Analyze", analyzer_pb2.AnalyzeRequest(**fields))
             violations.extend(self._violations(info, response, resource.urn))
-        stack = analyzer_pb2.AnalyzeStackRequest(resources=[self._stack_resource(r, by_urn) for r in graph.resources])
+            stack_resources.append(self._stack_resource(resource, fields))
+        stack = analyzer_pb2.AnalyzeStackRequest(resources=stack_resources)
         violations.extend(self._violations(info, self._call("AnalyzeStack", stack), ""))
         return info, violations
 
@@ -317,24 +320,20 @@ class PackSession:
             type=provider.type, properties=_struct(provider.inputs), urn=provider.urn, name=provider.name
         )
 
-    def _analyze_request(self, resource: Resource, by_urn: dict[str, Resource]) -> analyzer_pb2.AnalyzeRequest:
-        return analyzer_pb2.AnalyzeRequest(
-            type=resource.type,
-            properties=_struct(resource.inputs),
-            urn=resource.urn,
-            name=resource.name,
-            options=self._options(resource),
-            provider=self._provider(resource, by_urn),
-        )
+    def _resource_fields(self, resource: Resource, by_urn: dict[str, Resource]) -> dict[str, Any]:
+        """The fields AnalyzeRequest and AnalyzerResource share, serialised once per resource."""
+        return {
+            "type": resource.type,
+            "properties": _struct(resource.inputs),
+            "urn": resource.urn,
+            "name": resource.name,
+            "options": self._options(resource),
+            "provider": self._provider(resource, by_urn),
+        }
 
-    def _stack_resource(self, resource: Resource, by_urn: dict[str, Resource]) -> analyzer_pb2.AnalyzerResource:
+    def _stack_resource(self, resource: Resource, fields: dict[str, Any]) -> analyzer_pb2.AnalyzerResource:
         return analyzer_pb2.AnalyzerResource(
-            type=resource.type,
-            properties=_struct(resource.inputs),
-            urn=resource.urn,
-            name=resource.name,
-            options=self._options(resource),
-            provider=self._provider(resource, by_urn),
+            **fields,
             parent=resource.parent or "",
             dependencies=resource.dependencies,
             propertyDependencies={
