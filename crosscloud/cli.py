@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from crosscloud.catalog import CatalogError, load_catalog
-from crosscloud.declaration import ConfigIssue, DeclarationError, load_declaration, pulumi_config_map, read_stack_file
+from crosscloud.declaration import (
+    ConfigIssue,
+    DeclarationError,
+    declaration_from_config,
+    pulumi_config_map,
+    read_stack_file,
+)
 from crosscloud.engine.analyzer import ENFORCEMENT_LEVELS, PackError
 from crosscloud.engine.check import check_graph
 from crosscloud.engine.graph import Graph
@@ -105,8 +111,9 @@ def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
                 )
             ]
         )
-    load_declaration(path)  # bad input stops here, with every problem on its own line
-    return synthesize(project, stack, pulumi_config_map(read_stack_file(path)))
+    config = read_stack_file(path)
+    declaration_from_config(config, str(path))  # bad input stops here, with every problem on its own line
+    return synthesize(project, stack, pulumi_config_map(config))
 
 
 def _packs(project: Project, chosen: list[Path] | None) -> list[Path]:

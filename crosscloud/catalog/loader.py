@@ -64,14 +64,12 @@ class Catalog:
             if unknown:
                 raise CatalogError(f"{where}: unknown {cloud} region(s) {', '.join(unknown)}")
 
-        for name, data in self.regions.sets.items():
-            missing = [g for g in data.countries if g not in self.regions.country_groups]
-            if missing:
-                raise CatalogError(f"regions.yaml: sets.{name}.countries: unknown group(s) {', '.join(missing)}")
-        for zone, groups in self.regions.data_zones.items():
+        group_lists = {f"sets.{name}.countries": data.countries for name, data in self.regions.sets.items()}
+        group_lists |= {f"data_zones.{zone}": groups for zone, groups in self.regions.data_zones.items()}
+        for where, groups in group_lists.items():
             missing = [g for g in groups if g not in self.regions.country_groups]
             if missing:
-                raise CatalogError(f"regions.yaml: data_zones.{zone}: unknown group(s) {', '.join(missing)}")
+                raise CatalogError(f"regions.yaml: {where}: unknown group(s) {', '.join(missing)}")
         for region, info in self.regions.azure_regions.items():
             if info.data_zone is not None and info.data_zone not in self.regions.data_zones:
                 raise CatalogError(f"regions.yaml: azure_regions.{region}.data_zone: unknown zone {info.data_zone}")

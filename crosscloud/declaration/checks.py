@@ -152,6 +152,13 @@ class _Checker:
             return False
         return True
 
+    def alternatives(self, model: str, cloud: Cloud, region: str, residency: ResidencySet) -> str:
+        """What would work instead: regions where `model` is resident, and models resident in `region`."""
+        elsewhere = self.catalog.resident_regions(model, cloud, residency)
+        hint = f"regions: {join_allowed(elsewhere)}" if elsewhere else "no region of this residency"
+        here = self.catalog.resident_models(cloud, region, residency)
+        return f"{hint}; models resident in {region}: {join_allowed(here)}"
+
     def aws_model(self, path: str, model: str, region: str | None, residency: ResidencySet) -> AwsOffering | None:
         if self.spec.aws is None:
             self.add(path, model, "needs crosscloud:aws (the stack declares no AWS region)")
@@ -163,8 +170,6 @@ class _Checker:
         chosen = catalog.select_aws(model, region, residency)
         if chosen is not None:
             return chosen
-        elsewhere = catalog.resident_regions(model, "aws", residency)
-        models_here = catalog.resident_models("aws", region, residency)
         if not offers:
             problem = f"is not offered in {region}"
         else:
@@ -172,8 +177,7 @@ class _Checker:
                 f"has no offering in {region} that keeps processing inside residency {residency.name!r} "
                 f"(offerings: {'; '.join(o.describe() for o in offers)})"
             )
-        hint = f"regions: {join_allowed(elsewhere)}" if elsewhere else "no region of this residency"
-        self.add(f"{path}.model", model, problem, f"{hint}; models resident in {region}: {join_allowed(models_here)}")
+        self.add(f"{path}.model", model, problem, self.alternatives(model, "aws", region, residency))
         return None
 
     def azure_model(
@@ -217,14 +221,7 @@ class _Checker:
             )
         if offers:
             problem += f" (offerings: {'; '.join(o.describe() for o in offers)})"
-        elsewhere = catalog.resident_regions(choice.model, "azure", residency)
-        hint = f"regions: {join_allowed(elsewhere)}" if elsewhere else "no region of this residency"
-        self.add(
-            where,
-            value,
-            problem,
-            f"{hint}; models resident in {region}: {join_allowed(catalog.resident_models('azure', region, residency))}",
-        )
+        self.add(where, value, problem, self.alternatives(choice.model, "azure", region, residency))
         return None
 
     def gpu(self, i: int, gpu: GpuReservation, residency: ResidencySet | None) -> None:
