@@ -357,9 +357,10 @@ def synthesize(project: Project, stack: str, config: dict[str, Any]) -> Graph:
         sys.path.remove(program_dir)
     notes = wire.notes()
     if auto_named:
+        names = ", ".join(urn.split("::")[-1] for urn in auto_named)
         notes.append(
-            f"{len(auto_named)} resources leave `name` to the provider: pulumi preview shows the auto-name its Check "
-            "generates (name plus a random suffix); offline it is unknown"
+            f"`name` is unknown on {names}: the provider's Check auto-names it at preview (the resource name plus a "
+            "random suffix), which the offline path cannot compute"
         )
     return Graph(
         project=project.name,
