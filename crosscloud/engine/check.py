@@ -13,12 +13,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from crosscloud.declaration import ConfigIssue, DeclarationError
 from crosscloud.engine.analyzer import PackSession
 from crosscloud.engine.graph import Graph
-from crosscloud.engine.policy_config import PolicyConfigFile
+from crosscloud.engine.policy_config import PolicyConfigFile, parse_policy_config
 from crosscloud.engine.violations import CheckResult, Violation
 
 T = TypeVar("T")
@@ -46,15 +46,20 @@ def _parallel(fn: Callable[[T], R], items: list[T]) -> list[R]:
 
 def check_graph(
     graph: Graph,
-    packs: list[PackRun],
+    packs: list[PackRun] | list[Path],
+    policy_config: dict[str, Any] | None = None,
     *,
     start_timeout: float = 60.0,
     rpc_timeout: float = 60.0,
     organization: str = "organization",
 ) -> CheckResult:
     """All packs over a copy of `graph` (remediations change its inputs). PackError for a pack that fails (after
-    every pack is stopped); DeclarationError for invalid policy config, with every problem on its own line."""
+    every pack is stopped); DeclarationError for invalid policy config, with every problem on its own line.
+
+    A bare pack folder runs with `policy_config` (a parsed --policy-config object), if given, else with none."""
     started = time.perf_counter()
+    shared = parse_policy_config(policy_config, "policy config") if policy_config is not None else None
+    runs = [p if isinstance(p, PackRun) else PackRun(p, shared) for p in packs]
     graph = graph.copy()
     result = CheckResult(
         project=graph.project, stack=graph.stack, resources=len(graph.resources), packs=[], graph=graph
@@ -62,7 +67,7 @@ def check_graph(
     result.notes.extend(graph.notes)
     with contextlib.ExitStack() as stack:
         sessions = []
-        for run in packs:
+        for run in runs:
             session = PackSession(
                 run.path, graph, start_timeout=start_timeout, rpc_timeout=rpc_timeout, organization=organization
             )
@@ -70,12 +75,12 @@ def check_graph(
             sessions.append(session)
         _parallel(lambda s: s._start(), sessions)
         issues: list[ConfigIssue] = []
-        for found in _parallel(lambda pair: pair[0].load(pair[1].config), list(zip(sessions, packs, strict=True))):
+        for found in _parallel(lambda pair: pair[0].load(pair[1].config), list(zip(sessions, runs, strict=True))):
             issues.extend(found)
         if issues:
             raise DeclarationError(sorted(issues, key=str))
         result.packs = [s.info for s in sessions]
-        for run in packs:
+        for run in runs:
             if run.config is not None and run.config.environments:
                 result.notes.append(
                     f"{run.config.path}: ESC environments ({', '.join(run.config.environments)}) cannot be opened "
