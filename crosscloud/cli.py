@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the organization packs see (default: $PULUMI_ORGANIZATION, else 'organization' as the local backend)",
     )
     packs.add_argument(
+        "--graph-out",
+        type=Path,
+        metavar="FILE",
+        help="write the graph the packs analysed (inputs after remediation) to FILE",
+    )
+    packs.add_argument(
         "--pack-timeout",
         type=float,
         default=60.0,
@@ -159,13 +165,16 @@ def _packs(project: Project, stack: str, chosen: list[Path] | None, configs: lis
 
 
 def _check(project: Project, graph: Graph, args: argparse.Namespace) -> CheckResult:
-    return check_graph(
+    result = check_graph(
         graph,
         _packs(project, graph.stack, args.policy_pack, args.policy_config),
         start_timeout=args.pack_timeout,
         rpc_timeout=args.pack_timeout,
         organization=args.organization,
     )
+    if args.graph_out is not None and result.graph is not None:
+        result.graph.write(args.graph_out)
+    return result
 
 
 def _emit(text: str, output: Path | None) -> None:

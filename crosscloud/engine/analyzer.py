@@ -469,6 +469,7 @@ class PackSession:
                 )
             )
             resource.inputs = after
+            resource.remediated_by.append(f"{r.policyPackName or info.name}/{r.policyName}")
         return remediations, violations
 
     def analyze(self, resource: Resource, by_urn: dict[str, Resource]) -> list[Violation]:

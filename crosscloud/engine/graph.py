@@ -46,6 +46,7 @@ class Resource:
     additional_secret_outputs: list[str] = field(default_factory=list)
     outputs: dict[str, Any] | None = None  # components and the Stack: what they registered as outputs
     computed: list[str] = field(default_factory=list)  # custom resources: outputs only the provider knows
+    remediated_by: list[str] = field(default_factory=list)  # "<pack>/<policy>" that rewrote `inputs`, in order
 
     @property
     def cloud(self) -> str:
@@ -118,6 +119,7 @@ class Graph:
                     "additionalSecretOutputs": r.additional_secret_outputs,
                     "outputs": r.outputs,
                     "computed": r.computed,
+                    "remediatedBy": r.remediated_by,
                 }
                 for r in self.resources
             ],
@@ -179,6 +181,7 @@ class Graph:
                     additional_secret_outputs=[str(a) for a in raw.get("additionalSecretOutputs") or []],
                     outputs=dict(outputs) if isinstance(outputs, dict) else None,
                     computed=[str(c) for c in raw.get("computed") or []],
+                    remediated_by=[str(c) for c in raw.get("remediatedBy") or []],
                 )
             )
         config = {str(k): str(v) for k, v in data["config"].items()}

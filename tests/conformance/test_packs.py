@@ -106,7 +106,11 @@ def test_acceptance_remediated_pack_passes_with_exit_0(
     assert [r["policy"] for r in report["remediations"]] == ["owner-tag", "dns-hostnames"]
     assert report["remediations"][0]["after"] == {"tags": {"Name": "box-vpc", "owner": "platform"}}
     assert report["violations"] == [] and report["summary"]["remediations"] == 2
-    assert main(args) == 0
+    analysed = tmp_path / "analysed.json"
+    assert main([*args, "--graph-out", str(analysed)]) == 0
+    vpc = Graph.read(analysed).by_urn()[VPC_URN]
+    assert vpc.inputs["tags"]["owner"] == "platform" and vpc.inputs["enableDnsHostnames"] is True
+    assert vpc.remediated_by == ["conformance-remediate/owner-tag", "conformance-remediate/dns-hostnames"]
     text = capsys.readouterr().out
     assert "[remediated] conformance-remediate/owner-tag: box-vpc: VPCs carry the owner tag" in text
     assert 'tags: {"Name": "box-vpc"} => {"Name": "box-vpc", "owner": "platform"}' in text
