@@ -119,7 +119,10 @@ class CheckResult:
             "project": self.project,
             "stack": self.stack,
             "resources": self.resources,
-            "policyPacks": [{"name": p.name, "version": p.version, "policies": len(p.policies)} for p in self.packs],
+            "policyPacks": [
+                {"name": p.name, "version": p.version, "policies": len(p.policies), "policyConfig": p.config_file}
+                for p in self.packs
+            ],
             "violations": len(self.violations),
             "mandatory": len(self.mandatory),
             "advisory": levels.get("advisory", 0),

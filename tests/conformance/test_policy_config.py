@@ -131,6 +131,7 @@ def test_one_file_per_pack_all_sets_only_levels_and_environments_are_accepted(
     assert "always-fails" not in by_policy, "the first pack's 'all' does not reach the second pack"
     assert [r["policy"] for r in report["remediations"]] == ["owner-tag"], "the second file disabled dns-hostnames"
     assert any("ESC environments (acme/policy-settings) cannot be opened offline" in n for n in report["notes"])
+    assert [p["policyConfig"] for p in report["summary"]["policyPacks"]] == [str(first), str(second)]
 
     assert main([*args, *packs, "--policy-config", str(first)]) == 2
     assert "--policy-config: -: 1 given for 2 policy packs" in capsys.readouterr().err
