@@ -26,16 +26,15 @@ from pathlib import Path
 from typing import IO, Any
 
 import grpc
-import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
-from crosscloud.declaration import ConfigIssue
+from crosscloud.declaration import ConfigIssue, DeclarationError
 from crosscloud.engine.config import go_json
 from crosscloud.engine.graph import Graph, Resource
 from crosscloud.engine.policy_config import LEVELS, PolicyConfig, PolicyConfigFile, PolicySchema, reconcile
 from crosscloud.engine.processes import CANCEL, RUN_TOKEN_VAR, kill_tagged, raise_cancelled
-from crosscloud.engine.project import POLICY_PACK_FILE
+from crosscloud.engine.project import POLICY_PACK_FILE, read_yaml_file
 from crosscloud.engine.violations import PackInfo, PolicyMeta, Remediation, Violation
 
 _GRPC_OPTIONS = [
@@ -119,8 +118,8 @@ class _Engine(engine_pb2_grpc.EngineServicer):
 
 def pack_manifest(pack: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load((pack / POLICY_PACK_FILE).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        data = read_yaml_file(pack / POLICY_PACK_FILE)
+    except DeclarationError as exc:
         raise PackError(pack, f"cannot read {POLICY_PACK_FILE}: {exc}") from None
     if not isinstance(data, dict):
         raise PackError(pack, f"{POLICY_PACK_FILE} is not a mapping")
