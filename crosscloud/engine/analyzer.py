@@ -32,7 +32,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grp
 from crosscloud.declaration import ConfigIssue, DeclarationError
 from crosscloud.engine.config import go_json
 from crosscloud.engine.graph import Graph, Resource
-from crosscloud.engine.policy_config import LEVELS, PolicyConfig, PolicyConfigFile, PolicySchema, reconcile
+from crosscloud.engine.policy_config import ALL, LEVELS, PolicyConfig, PolicyConfigFile, PolicySchema, reconcile
 from crosscloud.engine.processes import CANCEL, RUN_TOKEN_VAR, kill_tagged, raise_cancelled
 from crosscloud.engine.project import POLICY_PACK_FILE, read_yaml_file
 from crosscloud.engine.violations import PackInfo, PolicyMeta, Remediation, Violation
@@ -457,6 +457,21 @@ class PackSession:
                     where, name, f"not a policy of pack {info.name} and sets no enforcementLevel (the engine fails)"
                 )
                 for name in unset
+            ]
+        # The engine passes a name that is no policy of the pack on to it, where nothing reads it: a misspelt policy
+        # keeps its default level without a word. Fail closed instead.
+        unknown = sorted(set(config.policies) - set(info.policies) - {ALL}) if config is not None else []
+        if unknown:
+            known = ", ".join(sorted(info.policies))
+            return [
+                ConfigIssue(
+                    where,
+                    name,
+                    f"not a policy of pack {info.name} (pulumi passes it on unused; crosscloud refuses it so a "
+                    "misspelt name cannot leave a policy at its default level)",
+                    known,
+                )
+                for name in unknown
             ]
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, c in reconciled.items():
