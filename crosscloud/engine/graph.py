@@ -262,9 +262,10 @@ class _GraphReader:
         outputs = self.get(raw, "outputs", path, dict)
         if outputs is not None:
             self.value(outputs, f"{path}outputs")
-        property_dependencies = self.get(raw, "propertyDependencies", path, dict) or {}
-        for key in property_dependencies:
-            self.strings(property_dependencies, key, f"{path}propertyDependencies.")
+        raw_dependencies = self.get(raw, "propertyDependencies", path, dict) or {}
+        property_dependencies = {
+            key: self.strings(raw_dependencies, key, f"{path}propertyDependencies.") for key in raw_dependencies
+        }
         timeouts = self.get(raw, "customTimeouts", path, dict) or {}
         for key, seconds in timeouts.items():
             if not isinstance(seconds, _NUMBER) or isinstance(seconds, bool) or not math.isfinite(seconds):
@@ -281,7 +282,7 @@ class _GraphReader:
             custom=True if custom is None else custom,
             inputs=inputs,
             dependencies=self.strings(raw, "dependencies", path),
-            property_dependencies={k: list(v) for k, v in property_dependencies.items()},
+            property_dependencies=property_dependencies,
             protect=bool(self.get(raw, "protect", path, bool)),
             retain_on_delete=bool(self.get(raw, "retainOnDelete", path, bool)),
             ignore_changes=self.strings(raw, "ignoreChanges", path),
