@@ -65,6 +65,8 @@ def check_graph_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, data: A
         ("secretKeys", "k", "secretKeys"),
         ("outputs", 3, "outputs"),
         ("notes", ["ok", 1], "notes[1]"),
+        ("stack", "a::b c", "stack"),
+        ("project", "../x", "project"),
     ],
 )
 def test_a_wrong_field_type_in_a_graph_file_is_exit_2_naming_its_path(

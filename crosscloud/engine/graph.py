@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crosscloud.declaration import ConfigIssue, DeclarationError
+from crosscloud.declaration import ConfigIssue, DeclarationError, stack_name_problem
+from crosscloud.declaration.names import PULUMI_NAME
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105 - Pulumi wire signature, not a secret
@@ -236,6 +237,11 @@ class _GraphReader:
         for key, kind in (("project", str), ("stack", str), ("config", dict), ("resources", list)):
             if not isinstance(data.get(key), kind):
                 raise self.fail(key, f"missing or not {_kind_name(kind)}; is this a 'crosscloud synth' graph?")
+        problem = stack_name_problem(data["stack"])
+        if problem:  # the stack name is part of every URN the packs see
+            raise self.fail("stack", f"{data['stack']!r} {problem}")
+        if not PULUMI_NAME.fullmatch(data["project"]):
+            raise self.fail("project", f"{data['project']!r} is not a valid project name (letters, digits, - _ .)")
         config = self.string_map(data, "config", "")
         outputs = self.get(data, "outputs", "", dict) or {}
         self.value(outputs, "outputs")

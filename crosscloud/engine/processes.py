@@ -68,6 +68,7 @@ def signal_handlers() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        CANCEL.clear()  # the next run in this process (tests call the CLI in-process) starts uncancelled
 
 
 def become_subreaper() -> bool:
