@@ -135,6 +135,10 @@ def test_graph_and_policy_config_files_are_bounded(
         ({"no-such-policy": {"anything": 1}}, "not a policy of pack"),
         ({"validator": {"names": ["a"]}, "validatr": "mandatory"}, "validatr: not a policy of pack conformance-config"),
         ({"environments": "dev"}, "must be an array"),
+        (
+            {"validator": {"names": ["a"], "nmes": ["b"]}},
+            "validator.nmes: is not a config property of policy validator",
+        ),
     ],
 )
 def test_a_wrong_policy_config_is_exit_2(

@@ -473,6 +473,24 @@ class PackSession:
                 )
                 for name in unknown
             ]
+        # Likewise a property a policy's schema does not declare: pulumi's schema allows it, nothing reads it.
+        undeclared = [
+            (name, key, meta)
+            for name, given in (config.policies.items() if config is not None else ())
+            if (meta := info.policies.get(name)) is not None
+            for key in sorted(given.properties or {})
+            if key not in ((meta.config_schema or {}).get("properties") or {})
+        ]
+        if undeclared:
+            return [
+                ConfigIssue(
+                    where,
+                    f"{name}.{key}",
+                    f"is not a config property of policy {name} in pack {info.name} (pulumi passes it on unused)",
+                    ", ".join(sorted((meta.config_schema or {}).get("properties") or {})) or "none",
+                )
+                for name, key, meta in undeclared
+            ]
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, c in reconciled.items():
             entry = analyzer_pb2.PolicyConfig(enforcementLevel=ENFORCEMENT_LEVELS[c.level])
