@@ -341,7 +341,7 @@ class PackSession:
             self.process.stdout.close()  # never handed to a drain (no port was read)
         for drain in (self.stdout, self.stderr):
             if drain is not None:
-                drain.thread.join(timeout=1.0)
+                drain.thread.join(timeout=0.1)  # a process outside the group may still hold the pipe
         if self.server is not None:
             self.server.stop(grace=None)
 
