@@ -203,3 +203,23 @@ def test_two_runs_at_once_do_not_disturb_each_other(tmp_path: Path, scratch: Pat
         assert "flooded its output and still answered" in out
     assert results[0][1] == results[1][1]
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("pack", "expected"),
+    [
+        ("dies-in-analyze", "crashed during Analyze (exit code 7)"),
+        ("hanging", "did not answer Analyze within 3s (hung?)"),
+        ("crashing", "exited with code 1 before serving"),
+    ],
+)
+def test_a_pack_that_crashes_or_hangs_is_exit_3_with_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, pack: str, expected: str
+) -> None:
+    graph_file = tmp_path / "graph.json"
+    small_graph().write(graph_file)
+    args = ["check", "--graph", str(graph_file), "-C", str(ROOT), "--policy-pack", str(PACKS / pack)]
+    assert main([*args, "--pack-timeout", "3"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("crosscloud: policy check failed: policy pack ") and expected in err
