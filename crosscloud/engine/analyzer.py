@@ -239,6 +239,10 @@ class PackSession:
                 stdin.close()
         assert self.process.stderr is not None and self.process.stdout is not None
         self.stderr = _Drain(self.process.stderr)
+        if self._closed:  # closed by a cancelled run while this thread was starting the pack: stop it now
+            self._closed = False
+            self.close()
+            raise_cancelled()
         port = self._read_port()
         self.stdout = _Drain(self.process.stdout)  # the engine logs a pack's output; here it is drained
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
