@@ -102,9 +102,41 @@ class _Checker:
                         "is not a declared endpoint",
                         join_allowed(sorted(names)),
                     )
+        self.aws_access(endpoints)
         if self.issues or residency is None:
             return None
         return Declaration(spec, residency, tuple(endpoints), self.file)
+
+    def aws_access(self, endpoints: list[ResolvedEndpoint]) -> None:
+        """Provisioned throughput only where the catalog documents it; AWS workloads need someone to trust."""
+        spec, served = self.spec, {e.name: e for e in endpoints}
+        for i, endpoint in enumerate(spec.endpoints):
+            choice = endpoint.aws
+            if (
+                choice is None
+                or choice.provisioned is None
+                or spec.aws is None
+                or choice.model not in self.catalog.models
+            ):
+                continue
+            model = self.catalog.models[choice.model].aws
+            regions = model.provisioned_throughput if model else []
+            if spec.aws.region not in regions:
+                self.add(
+                    f"crosscloud:endpoints[{i}].aws.provisioned",
+                    choice.model,
+                    f"has no Bedrock provisioned throughput in {spec.aws.region}",
+                    f"regions: {join_allowed(regions)}" if regions else "no region (the catalog documents none)",
+                )
+        for i, workload in enumerate(spec.identity.workloads):
+            on_aws = [n for n in workload.endpoints if n in served and served[n].aws is not None]
+            if on_aws and not (workload.aws_services or workload.aws_roles):
+                self.add(
+                    f"crosscloud:identity.workloads[{i}]",
+                    workload.name,
+                    f"calls {', '.join(on_aws)} on AWS but names no principal to trust",
+                    "aws_services (e.g. ecs-tasks.amazonaws.com) and/or aws_roles (role ARNs)",
+                )
 
     def networks(self) -> None:
         aws = self.spec.aws.network if self.spec.aws else None
