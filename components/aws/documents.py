@@ -93,6 +93,10 @@ def application_profile_document(
     account: str,
     application_profile_arn: str,
     guardrail_identifier: str | None = None,
+    *,
+    provisioned_model_arn: str | None = None,
+    guardrail_key_arn: str | None = None,
+    region: str | None = None,
 ) -> Document:
     """Invoke through the endpoint's application inference profile (its ARN exists only after creation).
 
@@ -109,6 +113,20 @@ def application_profile_document(
             {"StringEquals": {"bedrock:InferenceProfileArn": application_profile_arn}},
         ),
     ]
+    if provisioned_model_arn is not None:
+        statements.append(_statement(sid(endpoint, "ProvisionedThroughput"), [provisioned_model_arn]))
+    if guardrail_key_arn is not None:
+        # A guardrail encrypted with a customer-managed key is decrypted with the caller's permissions, and only
+        # through Bedrock (kms:ViaService).
+        statements.append(
+            {
+                "Sid": sid(endpoint, "GuardrailKey"),
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": [guardrail_key_arn],
+                "Condition": {"StringEquals": {"kms:ViaService": f"bedrock.{region or offer.region}.amazonaws.com"}},
+            }
+        )
     if guardrail_identifier is not None:
         statements.append(
             {
@@ -357,7 +375,7 @@ IAM_PATH = "/crosscloud/"
 
 def ci_deploy_iam_document(partition: str, account: str) -> Document:
     """What the deploy role may do in IAM: manage crosscloud's own roles and policies (path /crosscloud/) and the
-    GitHub OIDC provider, and pass only crosscloud roles. Everything else comes from PowerUserAccess, which has no IAM."""
+    GitHub OIDC provider, and pass only crosscloud roles. The rest comes from PowerUserAccess (no IAM management)."""
     iam = f"arn:{partition}:iam::{account}"
     roles, policies = f"{iam}:role{IAM_PATH}*", f"{iam}:policy{IAM_PATH}*"
     return {

@@ -52,6 +52,15 @@ class PreviewMocks(mocks.Mocks):
                 "id": account,
             },
             "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+            # A Capacity Block offering matching the request, in the first zone of the requested Region.
+            "aws:ec2/getCapacityBlockOffering:getCapacityBlockOffering": {
+                **dict(args.args),
+                "capacityBlockOfferingId": "cb-0offline0preview0",
+                "availabilityZone": f"{args.args.get('region', 'us-east-1')}a",
+                "currencyCode": "USD",
+                "tenancy": "default",
+                "upfrontFee": "0.00",
+            },
             "azure-native:authorization:getClientConfig": {
                 "clientId": "00000000-0000-0000-0000-0000000c11e7",
                 "objectId": "00000000-0000-0000-0000-00000000b1ec",
