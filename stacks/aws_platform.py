@@ -1,7 +1,9 @@
 """The AWS half of the stack program: every AWS component the declaration asks for.
 
 Returns, per logical endpoint, what applications need to call it on AWS (the stack output `endpoints.<name>.aws`):
-the invoke target (the endpoint's application inference profile ARN), the Region and the runtime endpoint DNS name.
+the model or profile ID, the Region and the runtime endpoint DNS name; the invoke target (the endpoint's application
+inference profile ARN, known after apply) is the stack output `aws_invoke_targets.<name>`. Role ARNs are
+`aws_role_arns`.
 """
 
 from __future__ import annotations
@@ -143,10 +145,13 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
         )
         pulumi.export("aws_role_arns", identity.role_arns)
 
+    if access is not None:
+        # The invoke target of each endpoint (its application inference profile ARN) exists only after `pulumi up`;
+        # exported beside `endpoints` so the rest of the contract stays readable at preview.
+        pulumi.export("aws_invoke_targets", {n: a.invoke_target for n, a in access.endpoints.items()})
     return {
         e.name: {
-            "invoke_target": access.endpoints[e.name].invoke_target if access else None,
-            "model": e.aws.invoke_id,
+            "invoke_id": e.aws.invoke_id,
             "offering": e.aws.kind,
             "region": e.aws.region,
             "runtime_endpoint": runtime_dns,

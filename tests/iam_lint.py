@@ -173,8 +173,10 @@ def _principal(where: str, principal: Any, effect: str, kind: Kind) -> list[str]
         for value in _as_list(values):
             if key == "Service" and not re.fullmatch(r"[a-z0-9.-]+\.amazonaws\.com", value):
                 findings.append(f"{where}: bad service principal {value}")
-            elif key == "AWS" and value != "*" and not re.fullmatch(
-                r"arn:aws(-[a-z]+)*:iam::\d{12}:(root|role/[A-Za-z0-9+=,.@_/-]+)", value
+            elif (
+                key == "AWS"
+                and value != "*"
+                and not re.fullmatch(r"arn:aws(-[a-z]+)*:iam::\d{12}:(root|role/[A-Za-z0-9+=,.@_/-]+)", value)
             ):
                 findings.append(f"{where}: bad AWS principal {value}")
             elif key == "Federated" and not re.fullmatch(
