@@ -49,8 +49,9 @@ def _computed(region: str):
     def new_resource(self: Any, args: Any) -> tuple[str | None, dict[str, Any]]:
         outputs = dict(args.inputs)
         rid = _fake_id(args.name)
+        bedrock = f"arn:aws:bedrock:{region}:{ACCOUNT}"
         arn = {
-            "aws:bedrock/inferenceProfile:InferenceProfile": f"arn:aws:bedrock:{region}:{ACCOUNT}:application-inference-profile/{rid}",
+            "aws:bedrock/inferenceProfile:InferenceProfile": f"{bedrock}:application-inference-profile/{rid}",
             "aws:kms/key:Key": f"arn:aws:kms:{region}:{ACCOUNT}:key/{rid}",
             "aws:iam/policy:Policy": f"arn:aws:iam::{ACCOUNT}:policy/crosscloud/{args.inputs.get('name', rid)}",
             "aws:iam/role:Role": f"arn:aws:iam::{ACCOUNT}:role/crosscloud/{args.inputs.get('name', rid)}",
@@ -58,11 +59,11 @@ def _computed(region: str):
         if arn:
             outputs["arn"] = arn
         if args.typ == "aws:bedrock/guardrail:Guardrail":
-            outputs |= {"guardrailArn": f"arn:aws:bedrock:{region}:{ACCOUNT}:guardrail/{rid}", "guardrailId": rid}
+            outputs |= {"guardrailArn": f"{bedrock}:guardrail/{rid}", "guardrailId": rid}
         if args.typ == "aws:bedrock/guardrailVersion:GuardrailVersion":
             outputs["version"] = "1"
         if args.typ == "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput":
-            outputs["provisionedModelArn"] = f"arn:aws:bedrock:{region}:{ACCOUNT}:provisioned-model/{rid}"
+            outputs["provisionedModelArn"] = f"{bedrock}:provisioned-model/{rid}"
         return rid, outputs
 
     return new_resource
