@@ -226,6 +226,35 @@ def test_invoke_policy_never_widens_and_lists_exactly_the_destination_regions(
             assert len(routed["Resource"]) == len(offer.destinations)
 
 
+def test_application_profile_document_with_every_option_lints_clean(catalog: Catalog) -> None:
+    offer = catalog.select_aws("claude-sonnet-4-5", "eu-north-1", catalog.residency("europe"))
+    assert offer is not None
+    bedrock = f"arn:aws:bedrock:eu-north-1:{ACCOUNT}"
+    document = application_profile_document(
+        "chat",
+        offer,
+        "aws",
+        ACCOUNT,
+        f"{bedrock}:application-inference-profile/abc123def456",
+        f"{bedrock}:guardrail/gr0abc123:3",
+        provisioned_model_arn=f"{bedrock}:provisioned-model/pm0abc123",
+        guardrail_key_arn=f"arn:aws:kms:eu-north-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    )
+    assert lint(document, "identity") == []
+    sids = [s["Sid"] for s in document["Statement"]]
+    assert sids == [
+        "ChatApplicationProfile",
+        "ChatApplicationProfileModels",
+        "ChatProvisionedThroughput",
+        "ChatGuardrailKey",
+        "ChatRequireGuardrail",
+    ]
+    deny = document["Statement"][-1]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"StringNotEquals": {"bedrock:GuardrailIdentifier": f"{bedrock}:guardrail/gr0abc123:3"}}
+    assert f"{bedrock}:inference-profile/{offer.invoke_id}" in deny["Resource"]
+
+
 def test_a_global_profile_is_never_granted(catalog: Catalog) -> None:
     offers = [o for o in catalog.aws_offerings("claude-sonnet-4-5", "eu-central-1") if o.prefix == "global"]
     assert offers and offers[0].destinations is None

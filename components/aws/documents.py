@@ -240,12 +240,15 @@ def kms_key_document(
     if bedrock_service:
         statements.append(
             {
-                "Sid": "BedrockForThisAccount",
+                "Sid": "BedrockForThisAccountAndRegion",
                 "Effect": "Allow",
                 "Principal": {"Service": "bedrock.amazonaws.com"},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                 "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:bedrock:{region}:{account}:*"},
+                },
             }
         )
     return {"Version": VERSION, "Statement": statements}
