@@ -82,6 +82,8 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
 
     runtime_dns = ctx.regional_dns("bedrock-runtime")
     if settings.network is not None:
+        # Endpoint policies: through bedrock-runtime, this account may invoke only the stack's models and profiles;
+        # through the bedrock control plane it may only read them (deployments run from CI, outside the VPC).
         models = endpoint_model_resources(ctx, endpoints)
         targets = [a.invoke_target for a in access.endpoints.values()] if access else []
         profiles = [m for m in models if ":inference-profile/" in m]

@@ -78,19 +78,18 @@ def _matches(resource: str, formats: list[str]) -> bool | None:
 
 
 def _key_type(key: str) -> str | None:
+    """'arn', 'bool' or 'string' for a known condition key, None for an unknown one."""
     if key in GLOBAL_KEYS:
         return GLOBAL_KEYS[key]
     if key.startswith("kms:EncryptionContext:"):
         return "arn"  # a string, compared with Arn* operators when it holds an ARN (KMS developer guide)
-    service = key.split(":", 1)[0]
     try:
         value = get_condition_value_type(key)
-    except Exception:  # unknown service or key
+    except Exception:  # an unknown service prefix or key
         return None
     if not value:
         return None
-    value = value.lower()
-    return "arn" if value == "arn" else ("bool" if value == "bool" else "string") if service else None
+    return {"arn": "arn", "bool": "bool"}.get(str(value).lower(), "string")
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -6,8 +6,10 @@
   (aws.ec2.get_capacity_block_offering). It is prepaid and cannot be cancelled, so it is protected and retained on
   delete in every environment; the offering ID is ignored after purchase (a new offering would mean a new block).
 
-Capacity Blocks are launched with market type `capacity-block` (EC2 user guide, capacity-blocks-launch, read
-2026-11-23); the API value is InstanceMarketOptions.MarketType = capacity-block.
+Instances launch into a Capacity Block by its reservation ID with market type `capacity-block` (EC2 user guide,
+capacity-blocks-launch; CloudFormation AWS::EC2::LaunchTemplate InstanceMarketOptions, MarketType allowed values
+spot | capacity-block | interruptible-capacity-reservation; both read 2026-11-23). pulumi-aws 7.51.1 documents only
+`spot` for `market_type` but passes the value through to the EC2 API.
 """
 
 from __future__ import annotations
