@@ -125,3 +125,10 @@ def test_unknown_endpoint_service_flag_is_refused() -> None:
     config["crosscloud:aws"]["network"]["endpoints"]["agent"] = True
     [line] = errors_of(config)
     assert "crosscloud:aws.network.endpoints.agent: unknown key" in line
+
+
+def test_workload_cannot_take_a_crosscloud_role_name() -> None:
+    config = stack_config("prod")
+    config["crosscloud:identity"]["workloads"][0]["name"] = "ci-deploy"
+    [line] = errors_of(config)
+    assert "crosscloud:identity.workloads[0].name: 'ci-deploy' is the name of a role crosscloud creates itself" in line

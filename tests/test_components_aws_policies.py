@@ -99,6 +99,27 @@ def test_every_policy_document_of_the_stack_lints_clean(
         assert "bedrock:*" not in text and "foundation-model/*" not in text
 
 
+def test_prod_requires_the_published_guardrail_on_chat_endpoints_only(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(synth_module.PreviewMocks, "new_resource", _computed("eu-north-1"))
+    graph = stack_graph(project, "prod")
+    [guardrail] = by_type(graph, "aws:bedrock/guardrail:Guardrail")
+    identifier = f"arn:aws:bedrock:eu-north-1:{ACCOUNT}:guardrail/{_fake_id(guardrail.name)}:1"
+    denials = {}
+    for r in by_type(graph, "aws:iam/policy:Policy"):
+        if r.name.endswith("-profile-policy"):
+            statements = json.loads(r.inputs["policy"])["Statement"]
+            denials[r.name] = [s["Condition"] for s in statements if s["Effect"] == "Deny"]
+    required = {"StringNotEquals": {"bedrock:GuardrailIdentifier": identifier}}
+    assert denials == {
+        "aws-bedrock-chat-profile-policy": [required],
+        "aws-bedrock-reasoning-profile-policy": [required],
+        "aws-bedrock-drafts-profile-policy": [required],
+        "aws-bedrock-embed-profile-policy": [],  # embeddings are not screened by guardrails
+    }
+
+
 def test_model_policies_are_known_at_preview(project: Project) -> None:
     """Without provider-computed values (a first preview), the residency-relevant documents are readable."""
     graph = stack_graph(project, "prod")
@@ -344,3 +365,23 @@ def test_dev_does_not_protect_state(project: Project) -> None:
         assert by_type(graph, token) and not any(r.protect for r in by_type(graph, token)), token
     [odcr] = by_type(graph, "aws:ec2/capacityReservation:CapacityReservation")
     assert odcr.inputs["region"] == "eu-north-1" and odcr.inputs["availabilityZone"] == "eu-north-1b"
+
+
+def test_a_declared_account_id_is_used_without_asking_sts(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    original = synth_module.PreviewMocks.call
+
+    def spy(self: Any, args: Any) -> Any:
+        asked.append(args.token)
+        return original(self, args)
+
+    monkeypatch.setattr(synth_module.PreviewMocks, "call", spy)
+    config = pulumi_config_map(read_stack_file(project.stack_file("dev")))
+    aws = json.loads(config["crosscloud:aws"]) | {"account_id": "210987654321"}
+    graph = synthesize(project, "dev", config | {"crosscloud:aws": json.dumps(aws)})
+    assert "aws:index/getCallerIdentity:getCallerIdentity" not in asked
+    [provider] = by_type(graph, "pulumi:providers:aws")
+    assert provider.inputs["allowedAccountIds"] == '["210987654321"]'  # provider config travels as JSON text
+    for key in by_type(graph, "aws:kms/key:Key"):
+        principal = json.loads(key.inputs["policy"])["Statement"][0]["Principal"]
+        assert principal == {"AWS": "arn:aws:iam::210987654321:root"}

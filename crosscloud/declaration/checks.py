@@ -14,6 +14,8 @@ from crosscloud.declaration.errors import ConfigIssue, DeclarationError, did_you
 from crosscloud.declaration.spec import AzureModelChoice, Cloud, Endpoint, GpuReservation, PlatformSpec
 
 _AZURE_ZONES = ("1", "2", "3")
+# IAM roles the AWS components name "<prefix>-<name>" themselves; a workload of the same name would collide.
+_AWS_RESERVED_ROLE_NAMES = ("ci-preview", "ci-deploy", "bedrock-logging", "vpc-flow-logs")
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,13 @@ class _Checker:
                     f"regions: {join_allowed(regions)}" if regions else "no region (the catalog documents none)",
                 )
         for i, workload in enumerate(spec.identity.workloads):
+            if workload.name in _AWS_RESERVED_ROLE_NAMES:
+                self.add(
+                    f"crosscloud:identity.workloads[{i}].name",
+                    workload.name,
+                    "is the name of a role crosscloud creates itself",
+                    f"any other name than {', '.join(_AWS_RESERVED_ROLE_NAMES)}",
+                )
             on_aws = [n for n in workload.endpoints if n in served and served[n].aws is not None]
             if on_aws and not (workload.aws_services or workload.aws_roles):
                 self.add(
