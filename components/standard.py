@@ -28,3 +28,10 @@ def stack_tags(user_tags: Mapping[str, str], *, project: str, stack: str, enviro
         "crosscloud-stack": stack,
         "environment": environment,
     }
+
+
+class StatefulArgs(StandardArgs):
+    """Arguments of a component that holds state (keys, logs, reservations): `protect` guards it against deletion
+    (set in prod from the declaration's environment)."""
+
+    protect: bool = False

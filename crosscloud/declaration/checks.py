@@ -15,6 +15,8 @@ from crosscloud.declaration.errors import ConfigIssue, DeclarationError, did_you
 from crosscloud.declaration.spec import AzureModelChoice, Cloud, Endpoint, GpuReservation, PlatformSpec
 
 _AZURE_ZONES = ("1", "2", "3")
+# IAM roles the AWS components name "<prefix>-<name>" themselves; a workload of the same name would collide.
+_AWS_RESERVED_ROLE_NAMES = ("ci-preview", "ci-deploy", "bedrock-logging", "vpc-flow-logs")
 
 
 @dataclass(frozen=True)
@@ -103,9 +105,48 @@ class _Checker:
                         "is not a declared endpoint",
                         join_allowed(sorted(names)),
                     )
+        self.aws_access(endpoints)
         if self.issues or residency is None:
             return None
         return Declaration(spec, residency, tuple(endpoints), self.file)
+
+    def aws_access(self, endpoints: list[ResolvedEndpoint]) -> None:
+        """Provisioned throughput only where the catalog documents it; AWS workloads need someone to trust."""
+        spec, served = self.spec, {e.name: e for e in endpoints}
+        for i, endpoint in enumerate(spec.endpoints):
+            choice = endpoint.aws
+            if (
+                choice is None
+                or choice.provisioned is None
+                or spec.aws is None
+                or choice.model not in self.catalog.models
+            ):
+                continue
+            model = self.catalog.models[choice.model].aws
+            regions = model.provisioned_throughput if model else []
+            if spec.aws.region not in regions:
+                self.add(
+                    f"crosscloud:endpoints[{i}].aws.provisioned",
+                    choice.model,
+                    f"has no Bedrock provisioned throughput in {spec.aws.region}",
+                    f"regions: {join_allowed(regions)}" if regions else "no region (the catalog documents none)",
+                )
+        for i, workload in enumerate(spec.identity.workloads):
+            if workload.name in _AWS_RESERVED_ROLE_NAMES:
+                self.add(
+                    f"crosscloud:identity.workloads[{i}].name",
+                    workload.name,
+                    "is the name of a role crosscloud creates itself",
+                    f"any other name than {', '.join(_AWS_RESERVED_ROLE_NAMES)}",
+                )
+            on_aws = [n for n in workload.endpoints if n in served and served[n].aws is not None]
+            if on_aws and not (workload.aws_services or workload.aws_roles):
+                self.add(
+                    f"crosscloud:identity.workloads[{i}]",
+                    workload.name,
+                    f"calls {', '.join(on_aws)} on AWS but names no principal to trust",
+                    "aws_services (e.g. ecs-tasks.amazonaws.com) and/or aws_roles (role ARNs)",
+                )
 
     def networks(self) -> None:
         aws = self.spec.aws.network if self.spec.aws else None
