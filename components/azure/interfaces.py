@@ -3,6 +3,7 @@ private endpoints, created the same way by every Azure component."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 
@@ -24,7 +25,13 @@ def assignment_name(*parts: str) -> str:
 
 def subscription_id(opts: pulumi.InvokeOptions | None = None) -> pulumi.Output[str]:
     """The subscription the provider deploys into (roles are referenced through it)."""
-    return azure_native.authorization.get_client_config_output(opts=opts).subscription_id
+    config = azure_native.authorization.get_client_config_output(opts=opts)
+    found: pulumi.Output[str] = config.subscription_id
+    return found
+
+
+def _definition(subscription: str, role: str) -> str:
+    return role_definition_id(subscription, role)
 
 
 def role_assignments(
@@ -39,12 +46,13 @@ def role_assignments(
     subscription = subscription_id(pulumi.InvokeOptions(parent=parent))
     created = []
     for a in assignments:
+        definition: pulumi.Output[str] = subscription.apply(functools.partial(_definition, role=a.role))
         created.append(
             azure_native.authorization.RoleAssignment(
                 f"{name}-role-{a.key}",
                 role_assignment_name=assignment_name(name, a.key, a.role),
                 scope=scope,
-                role_definition_id=subscription.apply(lambda sub, role=a.role: role_definition_id(sub, role)),
+                role_definition_id=definition,
                 principal_id=a.principal_id,
                 principal_type=a.principal_type,
                 opts=pulumi.ResourceOptions(parent=parent),
