@@ -89,7 +89,7 @@ class AzureFoundry(pulumi.ComponentResource):
     account_name: pulumi.Output[str]
     endpoint: str
     project_ids: dict[str, pulumi.Output[str]]
-    deployment_names: dict[str, pulumi.Output[str]]
+    deployment_names: dict[str, str]  # logical endpoint -> deployment name (chosen here, known at preview)
 
     def __init__(self, name: str, args: AzureFoundryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("crosscloud:azure:Foundry", name, None, opts)
@@ -201,7 +201,7 @@ class AzureFoundry(pulumi.ComponentResource):
                 capacity=d.capacity,
                 spillover_to=spillover_name,
             )
-            self.deployment_names[d.name] = created.name
+            self.deployment_names[d.name] = d.name
             previous = created
 
         if args.private_endpoint is not None:

@@ -37,6 +37,7 @@ class AzureNetwork(pulumi.ComponentResource):
     """Resource group + VNet + NSG-guarded subnets; `subnet_ids` maps each role to its subnet ID."""
 
     resource_group_name: pulumi.Output[str]
+    resource_group_id: pulumi.Output[str]
     vnet_id: pulumi.Output[str]
     subnet_ids: dict[str, pulumi.Output[str]]
     # Zone name -> zone ID for the private endpoints' DNS zone groups; empty when DNS is left to Azure Policy.
@@ -116,10 +117,12 @@ class AzureNetwork(pulumi.ComponentResource):
 
         self.dns_zone_ids = self._dns(name, args, group.name, vnet.id, tags)
         self.resource_group_name = group.name
+        self.resource_group_id = group.id
         self.vnet_id = vnet.id
         self.register_outputs(
             {
                 "resource_group_name": self.resource_group_name,
+                "resource_group_id": self.resource_group_id,
                 "vnet_id": self.vnet_id,
                 "subnet_ids": self.subnet_ids,
                 "dns_zone_ids": self.dns_zone_ids,

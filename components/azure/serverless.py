@@ -28,8 +28,10 @@ KEY_VAULT_SKU = "standard"
 
 
 class ServerlessModel(StandardArgs):
-    """One serverless endpoint: the logical endpoint's name and the model's registry asset ID."""
+    """One serverless endpoint: the logical endpoint it serves (`key`), its Azure name (unique in the region) and the
+    model's registry asset ID."""
 
+    key: str
     endpoint_name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9-]{2,31}$")
     model_id: str = Field(pattern=r"^azureml://registries/[^/]+/models/[^/]+$")
     marketplace: bool = False
@@ -58,7 +60,7 @@ class AzureServerless(pulumi.ComponentResource):
 
     hub_id: pulumi.Output[str]
     project_id: pulumi.Output[str]
-    endpoint_names: dict[str, pulumi.Output[str]]
+    endpoint_names: dict[str, str]  # known before deployment: the names are chosen here
     endpoint_uris: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: AzureServerlessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -171,8 +173,8 @@ class AzureServerless(pulumi.ComponentResource):
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
             )
-            self.endpoint_names[model.endpoint_name] = endpoint.name
-            self.endpoint_uris[model.endpoint_name] = endpoint.properties.inference_endpoint.uri
+            self.endpoint_names[model.key] = model.endpoint_name
+            self.endpoint_uris[model.key] = endpoint.properties.inference_endpoint.uri
 
         if args.private_endpoint is not None:
             private_endpoint(
