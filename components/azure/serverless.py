@@ -9,6 +9,8 @@ sold through Azure Marketplace needs a marketplace subscription in the project b
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_azure_native as azure_native
 from pydantic import Field
@@ -61,7 +63,7 @@ class AzureServerless(pulumi.ComponentResource):
     hub_id: pulumi.Output[str]
     project_id: pulumi.Output[str]
     endpoint_names: dict[str, str]  # known before deployment: the names are chosen here
-    endpoint_uris: dict[str, pulumi.Output[str]]
+    endpoint_uris: dict[str, pulumi.Output[str]]  # empty only where Azure reports none
 
     def __init__(self, name: str, args: AzureServerlessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("crosscloud:azure:Serverless", name, None, opts)
@@ -174,7 +176,7 @@ class AzureServerless(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
             )
             self.endpoint_names[model.key] = model.endpoint_name
-            self.endpoint_uris[model.key] = endpoint.properties.inference_endpoint.uri
+            self.endpoint_uris[model.key] = endpoint.properties.apply(_inference_uri)
 
         if args.private_endpoint is not None:
             private_endpoint(
@@ -201,3 +203,9 @@ class AzureServerless(pulumi.ComponentResource):
                 "endpoint_uris": self.endpoint_uris,
             }
         )
+
+
+def _inference_uri(properties: Any) -> str:
+    """The URI applications call; computed by Azure once the endpoint exists."""
+    endpoint = properties.inference_endpoint if properties is not None else None
+    return endpoint.uri if endpoint is not None else ""
