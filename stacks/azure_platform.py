@@ -36,16 +36,12 @@ from components.azure.identity import github_actions_credentials
 from components.azure.serverless import ENDPOINT_SKU
 from components.providers import azure_provider, with_provider
 from components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint, StrInput
-from crosscloud.catalog import AzureOffering, load_catalog
+from crosscloud.catalog import load_catalog
 from crosscloud.declaration import Declaration, ResolvedEndpoint
 from crosscloud.declaration.checks import azure_spillover
 from crosscloud.declaration.spec import FOUNDRY_DNS_ZONES, ML_DNS_ZONES, AzureSettings
 
 OPENAI_FORMAT = "OpenAI"
-
-
-def _route(offer: AzureOffering) -> str:
-    return str(getattr(offer, "route", "deployment"))
 
 
 def _digest(*parts: str, length: int = 8) -> str:
@@ -63,8 +59,8 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
     opts = with_provider(provider)
     rg_name = settings.resource_group or f"rg-{project}-{stack}"
     served = [e for e in declaration.endpoints if e.azure is not None]
-    deployed = [e for e in served if e.azure is not None and _route(e.azure) == "deployment"]
-    serverless = [e for e in served if e.azure is not None and _route(e.azure) == "serverless"]
+    deployed = [e for e in served if e.azure is not None and e.azure.route == "deployment"]
+    serverless = [e for e in served if e.azure is not None and e.azure.route == "serverless"]
     client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOptions(provider=provider))
 
     # -- network, DNS ------------------------------------------------------------------------------------------
@@ -191,15 +187,7 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
                 storage_account_name=f"st{digest}",
                 key_vault_name=f"kv-{digest}",
                 public_network_access=settings.foundry.public_network_access,
-                models=tuple(
-                    ServerlessModel(
-                        key=e.name,
-                        endpoint_name=f"{e.name[:23]}-{_digest(project, stack, e.name, length=8)}",
-                        model_id=str(getattr(e.azure, "serverless_model_id", "")),
-                        marketplace=bool(getattr(e.azure, "marketplace", False)),
-                    )
-                    for e in endpoints
-                ),
+                models=tuple(_serverless_model(e, project, stack) for e in endpoints),
                 private_endpoint=endpoint_for(ML_DNS_ZONES),
                 diagnostics=diagnostics,
                 protect=prod,
@@ -259,6 +247,20 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
     return {e.name: _endpoint_output(e, foundry, hubs) for e in served}
 
 
+def _serverless_model(e: ResolvedEndpoint, project: str, stack: str) -> ServerlessModel:
+    offer = e.azure
+    assert offer is not None and offer.route == "serverless"
+    if offer.serverless_model_id is None:
+        raise pulumi.RunError(f"the catalog gives {offer.model} no serverless model ID (endpoint {e.name})")
+    return ServerlessModel(
+        key=e.name,
+        # Serverless endpoint names are unique per region: suffix the logical name with this stack's digest.
+        endpoint_name=f"{e.name[:23]}-{_digest(project, stack, e.name, length=8)}",
+        model_id=offer.serverless_model_id,
+        marketplace=offer.marketplace,
+    )
+
+
 def _cmk(
     settings: AzureSettings, rg: StrInput, tags: dict[str, str], opts: pulumi.ResourceOptions
 ) -> CustomerManagedKey | None:
@@ -296,7 +298,7 @@ def _grants(
         offer = e.azure
         if offer is None:
             continue
-        if _route(offer) == "serverless":
+        if offer.route == "serverless":
             hub = hubs[offer.region]
             key = f"ai-developer-{offer.region}"
             grants[key] = Grant(key=key, role="Azure AI Developer", scope=hub.project_id)
@@ -324,9 +326,9 @@ def _endpoint_output(
         "version": offer.version,
         "location": offer.region,
         "processing": offer.processing,
-        "route": _route(offer),
+        "route": offer.route,
     }
-    if _route(offer) == "serverless":
+    if offer.route == "serverless":
         hub = hubs[offer.region]
         return {**common, "sku": ENDPOINT_SKU, "name": hub.endpoint_names[e.name], "url": hub.endpoint_uris[e.name]}
     assert foundry is not None
