@@ -63,7 +63,7 @@ class AzureServerless(pulumi.ComponentResource):
     hub_id: pulumi.Output[str]
     project_id: pulumi.Output[str]
     endpoint_names: dict[str, str]  # known before deployment: the names are chosen here
-    endpoint_uris: dict[str, pulumi.Output[str]]  # empty only where Azure reports none
+    endpoint_uris: dict[str, pulumi.Output[str | None]]
 
     def __init__(self, name: str, args: AzureServerlessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("crosscloud:azure:Serverless", name, None, opts)
@@ -205,7 +205,7 @@ class AzureServerless(pulumi.ComponentResource):
         )
 
 
-def _inference_uri(properties: Any) -> str:
-    """The URI applications call; computed by Azure once the endpoint exists."""
+def _inference_uri(properties: Any) -> str | None:
+    """The URI applications call; computed by Azure once the endpoint exists (None until Azure reports it)."""
     endpoint = properties.inference_endpoint if properties is not None else None
-    return endpoint.uri if endpoint is not None else ""
+    return endpoint.uri if endpoint is not None else None
