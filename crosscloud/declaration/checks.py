@@ -99,6 +99,7 @@ class _Checker:
                 resolved = self.endpoint(i, endpoint, regions, residency)
                 if resolved:
                     endpoints.append(resolved)
+        self.azure_reachable()
         if residency is not None:
             self.azure_spillovers(endpoints, residency)
             self.azure_dns(endpoints)
@@ -116,6 +117,28 @@ class _Checker:
         if self.issues or residency is None:
             return None
         return Declaration(spec, residency, tuple(endpoints), self.file)
+
+    def azure_reachable(self) -> None:
+        """Foundry is private unless a non-prod stack opts out; private needs a VNet for its private endpoint."""
+        spec, azure = self.spec, self.spec.azure
+        if azure is None:
+            return
+        public = azure.foundry.public_network_access
+        if spec.environment == "prod" and public:
+            self.add(
+                "crosscloud:azure.foundry.public_network_access",
+                True,
+                "is not allowed in prod (the account is reachable through its private endpoint only)",
+                "false",
+            )
+        if not public and azure.network is None and any(e.azure is not None for e in spec.endpoints):
+            self.add(
+                "crosscloud:azure.network",
+                None,
+                "is missing: with public_network_access false, Azure endpoints are reachable only through private "
+                "endpoints in the stack's VNet",
+                "a network with a cidr, or (outside prod) foundry.public_network_access: true",
+            )
 
     def azure_spillovers(self, endpoints: list[ResolvedEndpoint], residency: ResidencySet) -> None:
         """A provisioned Azure deployment spills over into a pay-per-token one of the same processing class."""

@@ -266,21 +266,6 @@ class PlatformSpec(_Strict):
     gpu: list[GpuReservation] = []
     identity: Identity = Identity()
 
-    @model_validator(mode="after")
-    def _azure_foundry_reachable(self) -> PlatformSpec:
-        azure = self.azure
-        if azure is None:
-            return self
-        if self.environment == "prod" and azure.foundry.public_network_access:
-            raise ValueError("azure.foundry.public_network_access must be false in prod (private endpoint only)")
-        serves_azure = any(e.azure is not None for e in self.endpoints)
-        if serves_azure and not azure.foundry.public_network_access and azure.network is None:
-            raise ValueError(
-                "Azure endpoints with azure.foundry.public_network_access false are reachable only through private "
-                "endpoints: declare azure.network (or, outside prod, set azure.foundry.public_network_access: true)"
-            )
-        return self
-
     @property
     def protect_stateful(self) -> bool:
         """Stateful resources (logs, keys, reservations) are protected from deletion in prod."""
