@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,10 @@ from crosscloud.declaration import (
     ConfigIssue,
     DeclarationError,
     declaration_from_config,
+    printable,
     pulumi_config_map,
     read_stack_file,
+    stack_name_problem,
 )
 from crosscloud.engine.analyzer import ENFORCEMENT_LEVELS, PackError
 from crosscloud.engine.check import check_graph
@@ -41,6 +45,14 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INPUT)
 
 
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse turns the ValueError into a usage error, exit 2)."""
+    value = float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(text)
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -59,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     packs.add_argument(
         "--pack-timeout",
-        type=float,
+        type=_seconds,
         default=60.0,
         metavar="SECONDS",
         help="how long a pack may take to start and to answer one call (default 60)",
@@ -73,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     parser = _Parser(prog="crosscloud", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser(
         "preview", parents=[common, packs, stack_file], help="offline preview of a stack with policy results"
@@ -96,13 +109,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(lines: str, code: int) -> int:
-    for line in lines.splitlines():
+    for line in printable(lines).splitlines():
         print(line if line.startswith("crosscloud") or code == EXIT_INPUT else f"crosscloud: {line}", file=sys.stderr)
     return code
 
 
 def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
+    problem = stack_name_problem(stack)
+    if problem:
+        raise DeclarationError([ConfigIssue.given("crosscloud", "STACK", stack, problem)])
     path = config_file or project.stack_file(stack)
+    if path.is_dir():
+        raise DeclarationError([ConfigIssue(str(path), "-", "is a directory, not a stack file")])
     if not path.is_file():
         stacks = ", ".join(project.stacks()) or "none"
         raise DeclarationError(
@@ -113,7 +131,8 @@ def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
             ]
         )
     config = read_stack_file(path)
-    declaration_from_config(config, str(path))  # bad input stops here, with every problem on its own line
+    # Bad input stops here, with every problem on its own line.
+    declaration_from_config(config, str(path), project=project.name, stack=stack)
     return synthesize(project, stack, pulumi_config_map(config))
 
 
@@ -159,8 +178,13 @@ def _check(project: Project, graph: Graph, args: argparse.Namespace) -> CheckRes
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise DeclarationError(
+            [ConfigIssue(str(output), "-", f"cannot write the output file: {exc.strerror}")]
+        ) from None
 
 
 def _verdict(result: CheckResult) -> int:
@@ -215,6 +239,19 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        return _guarded(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # anything unforeseen is our failure (3), never a verdict (0/1)
+        if args.debug:
+            traceback.print_exc()
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        hint = "" if args.debug else " (run with --debug for the traceback)"
+        return _fail(f"internal error: {detail}{hint}", EXIT_FAILURE)
+
+
+def _guarded(args: argparse.Namespace) -> int:
+    try:
         return _run(args)
     except DeclarationError as exc:
         return _fail(str(exc), EXIT_INPUT)
@@ -224,8 +261,6 @@ def main(argv: list[str] | None = None) -> int:
         )
     except CatalogError as exc:
         return _fail(f"catalog data is invalid: {exc}", EXIT_FAILURE)
-    except KeyboardInterrupt:
-        return 130
 
 
 if __name__ == "__main__":
