@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from crosscloud.declaration import DeclarationError, declaration_from_config
 from tests.conftest import stack_config
+
+START = dt.date.today() + dt.timedelta(days=7)
+
+
+def day(offset: int) -> str:
+    return (START + dt.timedelta(days=offset)).isoformat()
+
 
 VAULT = (
     "/subscriptions/00000000-0000-0000-0000-0000000000a1/resourceGroups/keys/providers/Microsoft.KeyVault/vaults/kv-a"
@@ -96,7 +104,7 @@ def test_cmk_needs_a_key_vault_id() -> None:
     ("change", "message"),
     [
         ({"starts": None}, "needs starts"),
-        ({"starts": "2026-12-01", "ends": "2026-12-17"}, "16 days given"),
+        ({"ends": day(16)}, "16 days given"),
         ({"count": 3}, "count 3 given"),
     ],
 )
@@ -109,8 +117,8 @@ def test_azure_block_reservation_rules(change: dict[str, Any], message: str) -> 
         "count": 4,
         "zone": "1",
         "reservation": "block",
-        "starts": "2026-12-01",
-        "ends": "2026-12-22",
+        "starts": day(0),
+        "ends": day(21),
     }
     block.update(change)
     config["crosscloud:gpu"] = [{k: v for k, v in block.items() if v is not None}]
@@ -128,8 +136,8 @@ def test_azure_block_is_refused_where_the_catalog_lists_no_region() -> None:
             "count": 4,
             "zone": "1",
             "reservation": "block",
-            "starts": "2026-12-01",
-            "ends": "2026-12-22",
+            "starts": day(0),
+            "ends": day(21),
         }
     ]
     [line] = errors_of(config)

@@ -113,7 +113,7 @@ class AzureNetwork(_Strict):
 
     cidr: PrivateCidr
     # A subnet delegated to Microsoft.App/environments, for Foundry Agent Service's network injection.
-    agent_subnet: bool = False
+    agent_subnet: StrictBool = False
     dns: AzureDns = AzureDns()
 
 
@@ -130,7 +130,7 @@ class AzureFoundry(_Strict):
 
     projects: list[Slug] = Field(default=["default"], min_length=1)
     # Off unless asked; a prod stack may not turn it on (private endpoint only).
-    public_network_access: bool = False
+    public_network_access: StrictBool = False
     cmk: AzureCmk | None = None
     # Severity from which the custom RAI policy blocks prompts and completions.
     content_filter: Literal["Low", "Medium", "High"] = "Medium"
@@ -146,7 +146,7 @@ class AzureDiagnostics(_Strict):
     """Where resource logs go: an existing Log Analytics workspace, or one this stack creates."""
 
     workspace_id: ArmId | None = None
-    retention_days: int = Field(default=90, ge=30, le=730)
+    retention_days: StrictInt = Field(default=90, ge=30, le=730)
 
 
 class AzureSettings(_Strict):
