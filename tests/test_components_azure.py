@@ -194,6 +194,16 @@ def test_foundry_account_is_keyless_private_and_allows_projects() -> None:
     assert all(p.inputs["identity"] == {"type": "SystemAssigned"} for p in projects)
 
 
+def test_agent_subnet_is_injected_into_the_account() -> None:
+    agents = f"{SUB}/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/agents"
+    [account] = of_type(foundry(agent_subnet_id=agents), "azure-native:cognitiveservices:Account")
+    assert account.inputs["properties"]["networkInjections"] == [
+        {"scenario": "agent", "subnetArmId": agents, "useMicrosoftManagedNetwork": False}
+    ]
+    [plain] = of_type(foundry(), "azure-native:cognitiveservices:Account")
+    assert "networkInjections" not in plain.inputs["properties"]
+
+
 def test_foundry_public_access_only_when_asked() -> None:
     [account] = of_type(foundry(public_network_access=True), "azure-native:cognitiveservices:Account")
     assert account.inputs["properties"]["publicNetworkAccess"] == "Enabled"

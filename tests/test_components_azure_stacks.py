@@ -147,6 +147,11 @@ ENUM_FIELDS: list[tuple[str, str, type[Enum]]] = [
     ("azure-native:cognitiveservices:Account", "identity.type", azure_native.cognitiveservices.ResourceIdentityType),
     ("azure-native:cognitiveservices:Project", "identity.type", azure_native.cognitiveservices.ResourceIdentityType),
     (
+        "azure-native:cognitiveservices:Account",
+        "properties.networkInjections[].scenario",
+        azure_native.cognitiveservices.ScenarioType,
+    ),
+    (
         "azure-native:cognitiveservices:Deployment",
         "properties.versionUpgradeOption",
         azure_native.cognitiveservices.DeploymentModelVersionUpgradeOption,

@@ -68,6 +68,8 @@ class AzureFoundryArgs(StandardArgs):
     content_filter: Literal["Low", "Medium", "High"] = "Medium"
     deployments: tuple[FoundryDeployment, ...] = ()
     cmk: CustomerManagedKey | None = None
+    # A subnet delegated to Microsoft.App/environments: Agent Service runs its containers there (network injection).
+    agent_subnet_id: StrInput | None = None
     private_endpoint: PrivateEndpoint | None = None
     diagnostics: Diagnostics | None = None
     role_assignments: tuple[RoleAssignment, ...] = ()
@@ -131,6 +133,15 @@ class AzureFoundry(pulumi.ComponentResource):
                     virtual_network_rules=[],
                 ),
                 encryption=encryption,
+                network_injections=(
+                    [
+                        azure_native.cognitiveservices.NetworkInjectionArgs(
+                            scenario="agent", subnet_arm_id=args.agent_subnet_id, use_microsoft_managed_network=False
+                        )
+                    ]
+                    if args.agent_subnet_id is not None
+                    else None
+                ),
             ),
             tags=tags,
             opts=pulumi.ResourceOptions(
