@@ -31,6 +31,7 @@ from components.azure import (
 )
 from components.azure import gpu as gpu_module
 from components.azure.identity import github_actions_credentials
+from components.azure.interfaces import assignment_name
 from components.azure.roles import BUILTIN_ROLES
 from components.providers import azure_provider, with_provider
 from components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint
@@ -321,6 +322,10 @@ def test_customer_managed_key_uses_a_user_assigned_identity_granted_on_the_vault
     assert grant.inputs["roleDefinitionId"].endswith("/roleDefinitions/e147488a-f6f5-4113-8e2d-b22465e65bf6")
     assert grant.inputs["principalType"] == "ServicePrincipal"
     assert grant.urn in account.dependencies, "the key must be readable before the account uses it"
+    assert grant.inputs["roleAssignmentName"] == assignment_name(
+        vault_id, "22222222-2222-2222-2222-222222222222", "Key Vault Crypto Service Encryption User"
+    )
+    assert assignment_name(vault_id, "x", "Reader") != assignment_name(vault_id, "y", "Reader")
 
 
 # -- serverless --------------------------------------------------------------------------------------------------
@@ -512,16 +517,8 @@ def test_identities_grants_and_github_federation() -> None:
     for a in (openai, ai_user):
         assert a.inputs["principalType"] == "ServicePrincipal"
         assert a.inputs["principalId"] == UNKNOWN  # the identity's principal, known once it exists
-    # Deterministic GUID names: re-running never duplicates an assignment.
-    again = {
-        a.name: a.inputs["roleAssignmentName"]
-        for a in of_type(
-            run(with_azure(lambda opts: AzureIdentity("id", args, opts=opts))),
-            "azure-native:authorization:RoleAssignment",
-        )
-    }
-    assert again == {n: a.inputs["roleAssignmentName"] for n, a in assignments.items()}
-    assert len(set(again.values())) == 2
+    # The GUID name derives from (scope, principal, role): unknown until the identity's principal exists.
+    assert openai.inputs["roleAssignmentName"] == UNKNOWN
 
     credentials = sorted(
         of_type(resources, "azure-native:managedidentity:FederatedIdentityCredential"), key=lambda c: c.name

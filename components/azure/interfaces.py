@@ -13,14 +13,15 @@ import pulumi_azure_native as azure_native
 from components.azure.roles import role_definition_id
 from components.standard import Diagnostics, PrivateEndpoint, RoleAssignment, StrInput
 
-# Namespace for deterministic role-assignment names (ARM wants a GUID; a stable one makes re-runs idempotent).
+# Namespace for role-assignment names. ARM wants a GUID that is unique in the whole Entra tenant; deriving it from
+# (scope, principal, role), as Bicep's guid(scope, principal, role) idiom does, makes it stable across runs and
+# distinct for every stack, even two stacks with the same project and stack name in one tenant.
 _ASSIGNMENT_NAMESPACE = uuid.UUID("5b0f3c1e-9a7d-4a57-8c55-63d1c1a0c2a5")
 
 
-def assignment_name(*parts: str) -> str:
-    """A GUID unique to this stack and purpose, the same on every run."""
-    key = "/".join([pulumi.get_project(), pulumi.get_stack(), *parts])
-    return str(uuid.uuid5(_ASSIGNMENT_NAMESPACE, key))
+def assignment_name(scope: str, principal_id: str, role: str) -> str:
+    """The deterministic GUID of one (scope, principal, role) assignment."""
+    return str(uuid.uuid5(_ASSIGNMENT_NAMESPACE, f"{scope.lower()}|{principal_id}|{role}"))
 
 
 def subscription_id(opts: pulumi.InvokeOptions | None = None) -> pulumi.Output[str]:
@@ -28,6 +29,10 @@ def subscription_id(opts: pulumi.InvokeOptions | None = None) -> pulumi.Output[s
     config = azure_native.authorization.get_client_config_output(opts=opts)
     found: pulumi.Output[str] = config.subscription_id
     return found
+
+
+def _name(values: list[str], role: str) -> str:
+    return assignment_name(values[0], values[1], role)
 
 
 def _definition(subscription: str, role: str) -> str:
@@ -50,7 +55,9 @@ def role_assignments(
         created.append(
             azure_native.authorization.RoleAssignment(
                 f"{name}-role-{a.key}",
-                role_assignment_name=assignment_name(name, a.key, a.role),
+                role_assignment_name=pulumi.Output.all(scope, a.principal_id).apply(
+                    functools.partial(_name, role=a.role)
+                ),
                 scope=scope,
                 role_definition_id=definition,
                 principal_id=a.principal_id,
