@@ -61,7 +61,6 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
     served = [e for e in declaration.endpoints if e.azure is not None]
     deployed = [e for e in served if e.azure is not None and e.azure.route == "deployment"]
     serverless = [e for e in served if e.azure is not None and e.azure.route == "serverless"]
-    client = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOptions(provider=provider))
 
     # -- network, DNS ------------------------------------------------------------------------------------------
     network: AzureNetwork | None = None
@@ -170,11 +169,15 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
 
     # -- serverless API endpoints: one hub/project per region ----------------------------------------------------
     hubs: dict[str, AzureServerless] = {}
+    tenant_id: pulumi.Output[str] | None = None
     by_region: dict[str, list[ResolvedEndpoint]] = defaultdict(list)
     for e in serverless:
         assert e.azure is not None
         by_region[e.azure.region].append(e)
     for region, endpoints in sorted(by_region.items()):
+        if tenant_id is None:
+            config = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOptions(provider=provider))
+            tenant_id = config.tenant_id
         digest = _digest(project, stack, rg_name, region, length=16)
         hubs[region] = AzureServerless(
             f"azure-serverless-{region}",
@@ -182,7 +185,7 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
                 location=region,
                 network_location=settings.location,
                 resource_group_name=rg,
-                tenant_id=client.tenant_id,
+                tenant_id=tenant_id,
                 hub_name=f"hub-{stack}-{digest[:8]}",
                 project_name=f"proj-{stack}-{digest[:8]}",
                 storage_account_name=f"st{digest}",
