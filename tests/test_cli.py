@@ -29,8 +29,8 @@ def test_preview_dev_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", "dev", "-C", str(ROOT)]) == 0
     out = capsys.readouterr().out
     assert "crosscloud:aws:Network  aws-network" in out and "crosscloud:azure:Network  azure-network" in out
-    assert "aws: 55" in out and "azure: 6" in out
-    assert "No policy violations in 68 resources." in out
+    assert "aws: 55" in out and "azure: 33" in out
+    assert "No policy violations in 100 resources." in out
     assert "invoke_id': 'openai.gpt-oss-120b-1:0'" in out
 
 

@@ -178,10 +178,88 @@ class AwsSettings(_Strict):
     invocation_logging: AwsInvocationLogging = AwsInvocationLogging()
 
 
+# Azure Private Link DNS zones crosscloud's Azure components resolve through (public cloud names).
+FOUNDRY_DNS_ZONES = (
+    "privatelink.cognitiveservices.azure.com",
+    "privatelink.openai.azure.com",
+    "privatelink.services.ai.azure.com",
+)
+ML_DNS_ZONES = ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net")
+PrivateDnsZoneName = Literal[
+    "privatelink.cognitiveservices.azure.com",
+    "privatelink.openai.azure.com",
+    "privatelink.services.ai.azure.com",
+    "privatelink.api.azureml.ms",
+    "privatelink.notebooks.azure.net",
+]
+_GUID = r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
+ArmId = Annotated[str, StringConstraints(pattern=rf"^/subscriptions/{_GUID}/resourceGroups/[^/]+/providers/[^/]+/.+$")]
+KeyVaultId = Annotated[
+    str,
+    StringConstraints(
+        pattern=rf"^/subscriptions/{_GUID}/resourceGroups/[^/]+/providers/Microsoft\.KeyVault/vaults/[A-Za-z0-9-]{{3,24}}$"
+    ),
+]
+
+
+class AzureDns(_Strict):
+    """Who owns the Private Link DNS zones: crosscloud creates and links them (`create`), the platform team already
+    has them (`existing`: their IDs), or the platform team's Azure Policy adds the records (`policy`: crosscloud
+    creates no zone and no zone group, which such a DeployIfNotExists policy would otherwise fight)."""
+
+    mode: Literal["create", "existing", "policy"] = "create"
+    zone_ids: dict[PrivateDnsZoneName, ArmId] = {}
+
+    @model_validator(mode="after")
+    def _ids_only_when_existing(self) -> AzureDns:
+        if self.mode == "existing":
+            missing = [z for z in FOUNDRY_DNS_ZONES if z not in self.zone_ids]
+            if missing:
+                raise ValueError(f"mode 'existing' needs zone_ids for {', '.join(missing)}")
+        elif self.zone_ids:
+            raise ValueError(f"zone_ids are only read with mode 'existing' (mode is {self.mode!r})")
+        return self
+
+
 class AzureNetwork(_Strict):
     """VNet of the stack; subnets are carved from it."""
 
     cidr: PrivateCidr
+    # A subnet delegated to Microsoft.App/environments, for Foundry Agent Service's network injection.
+    agent_subnet: StrictBool = False
+    dns: AzureDns = AzureDns()
+
+
+class AzureCmk(_Strict):
+    """A customer-managed key in the platform team's Key Vault; no version means 'follow the latest' (rotation)."""
+
+    key_vault_id: KeyVaultId
+    key_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,127}$")]
+    key_version: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] | None = None
+
+
+class AzureFoundry(_Strict):
+    """The Foundry account: projects, network exposure, encryption, content filtering."""
+
+    projects: list[Slug] = Field(default=["default"], min_length=1)
+    # Off unless asked; a prod stack may not turn it on (private endpoint only).
+    public_network_access: StrictBool = False
+    cmk: AzureCmk | None = None
+    # Severity from which the custom RAI policy blocks prompts and completions.
+    content_filter: Literal["Low", "Medium", "High"] = "Medium"
+
+    @model_validator(mode="after")
+    def _unique_projects(self) -> AzureFoundry:
+        if len(set(self.projects)) != len(self.projects):
+            raise ValueError("project names must be unique")
+        return self
+
+
+class AzureDiagnostics(_Strict):
+    """Where resource logs go: an existing Log Analytics workspace, or one this stack creates."""
+
+    workspace_id: ArmId | None = None
+    retention_days: StrictInt = Field(default=90, ge=30, le=730)
 
 
 class AzureSettings(_Strict):
@@ -191,6 +269,8 @@ class AzureSettings(_Strict):
     ) = None
     resource_group: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.()-]{1,89}[A-Za-z0-9_()-]$")] | None = None
     network: AzureNetwork | None = None
+    foundry: AzureFoundry = AzureFoundry()
+    diagnostics: AzureDiagnostics = AzureDiagnostics()
 
 
 class AwsProvisionedThroughput(_Strict):
@@ -294,6 +374,20 @@ class GpuReservation(_Strict):
             days = (self.ends - self.starts).days
             if not (1 <= days <= 14 or (days <= 182 and days % 7 == 0)):
                 raise ValueError(f"a Capacity Block lasts 1-14 days or a multiple of 7 days up to 182 (got {days})")
+        return self
+
+    @model_validator(mode="after")
+    def _azure_block(self) -> GpuReservation:
+        """Azure Block reservations: a schedule of 1-14 whole days or 3-26 whole weeks, 1/2/4/.../64 VMs."""
+        if self.cloud != "azure" or self.reservation != "block":
+            return self
+        if self.starts is None:
+            raise ValueError("an Azure block reservation needs starts (its schedule start, within 56 days)")
+        days = (self.ends - self.starts).days
+        if not (1 <= days <= 14 or (days % 7 == 0 and 3 <= days // 7 <= 26)):
+            raise ValueError(f"an Azure block lasts 1-14 days or 3-26 whole weeks; {days} days given")
+        if self.count & (self.count - 1):
+            raise ValueError(f"an Azure block reserves 1, 2, 4, 8, 16, 32 or 64 VMs; count {self.count} given")
         return self
 
     @property
