@@ -214,7 +214,7 @@ def residency_cases() -> list[Resource]:
             "gr-eu",
             eu,
             crossRegionConfig={
-                "guardrailProfileIdentifier": f"arn:aws:bedrock:eu-central-1:{ACCOUNT}:guardrail-profile/eu.guardrail.v1:0"
+                "guardrailProfileIdentifier": arn("eu-central-1", "guardrail-profile", "eu.guardrail.v1:0")
             },
         ),
         resource(

@@ -67,7 +67,7 @@ def check_gpu_reservation(view: ResourceView, ctx: RuleContext) -> Iterator[str]
     if kind is not None and str(kind) not in allowed_types:
         yield f"GPU type {kind} is not allowed; allowed: {', '.join(allowed_types)}"
     if count is not None and int(count) > max_count:
-        yield f"reserves {count} instances; allowed: at most {max_count}"
+        yield f"reserves {int(count)} instances; allowed: at most {max_count}"
     required = _list(ctx, "tags", DEFAULT_GPU_TAGS)
     missing = [t for t in required if tag_value(view, t) in (None, "")]
     if missing:

@@ -41,9 +41,10 @@ def check_exemptions(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
 
 
 def list_exemptions(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
+    known = known_rule_ids()
     for view in stack.resources:
         for exemption in exemptions_of(view, ctx.today):
-            if exemption.in_force:
+            if exemption.in_force and exemption.rule_id in known:
                 yield (
                     view,
                     f"exemption in force: {exemption.rule_id} until {exemption.expires}: {exemption.reason}",

@@ -112,31 +112,35 @@ def _endpoints(ctx: RuleContext) -> list[Mapping[str, Any]]:
     return [e for e in value if isinstance(e, Mapping)] if isinstance(value, list) else []
 
 
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
 def check_model_parity(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
     models = ctx.catalog.models
     for i, endpoint in enumerate(_endpoints(ctx)):
         name = endpoint.get("name", f"#{i}")
         where = f"endpoint {name!r} (crosscloud:endpoints[{i}])"
         sides = {c: endpoint[c].get("model") for c in ("aws", "azure") if isinstance(endpoint.get(c), Mapping)}
+        primary = endpoint.get("primary")
+        if primary is not None and primary not in sides:
+            yield (
+                None,
+                f"{where}: primary {primary!r} names a cloud the endpoint does not use; allowed: {', '.join(sides)}",
+            )
         for cloud, model in sides.items():
             entry = models.get(str(model))
             if entry is None or getattr(entry, cloud) is None:
-                yield (
-                    None,
-                    f"{where}: {cloud} model {model!r} is not in the catalog for {cloud}; see `crosscloud models`",
-                )
+                yield None, f"{where}: {cloud} model {model!r} is not in the {cloud} catalog; see `crosscloud models`"
         if len(sides) != 2 or any(str(m) not in models for m in sides.values()):
             continue
         kinds = {cloud: models[str(m)].kind for cloud, m in sides.items()}
         if kinds["aws"] != kinds["azure"]:
             yield (
                 None,
-                f"{where}: aws {sides['aws']} is a {kinds['aws']} model but azure {sides['azure']} is a "
-                f"{kinds['azure']} model; allowed: the same kind of model on both clouds",
+                f"{where}: aws {sides['aws']} is {_a(kinds['aws'])} model but azure {sides['azure']} is "
+                f"{_a(kinds['azure'])} model; allowed: the same kind of model on both clouds",
             )
-        primary = endpoint.get("primary")
-        if primary is not None and primary not in sides:
-            yield None, f"{where}: primary {primary!r} names a cloud the endpoint does not use; allowed: aws, azure"
 
 
 REQUIRED_TAGS = Rule(
