@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="the model catalog: where each model can run, and how")
     p.add_argument("--residency", help="only offerings that keep processing inside this residency set")
     p.add_argument("--cloud", choices=["aws", "azure"])
+    p.add_argument("--both", action="store_true", help="only models resident on both clouds (needs --residency)")
     return parser
 
 
@@ -180,7 +181,9 @@ def _run(args: argparse.Namespace) -> int:
                     )
                 ]
             )
-        _emit(models_table(catalog, args.residency, args.cloud), None)
+        if args.both and args.residency is None:
+            raise DeclarationError([ConfigIssue("--both", "-", "needs --residency SET")])
+        _emit(models_table(catalog, args.residency, args.cloud, both=args.both), None)
         return EXIT_OK
     project = find_project(args.project_dir)
     if args.command == "synth":

@@ -34,11 +34,61 @@ def test_gpt_oss_is_in_region_on_bedrock_and_never_an_eu_profile(catalog: Catalo
     assert not any(o.invoke_id.startswith("eu.") for o in catalog.aws_offerings("gpt-oss-120b", "eu-central-1"))
 
 
-def test_eu_profile_is_refused_under_eu_and_accepted_under_europe(catalog: Catalog) -> None:
-    assert catalog.select_aws("claude-sonnet-4-5", "eu-central-1", catalog.residency("eu")) is None
-    offer = catalog.select_aws("claude-sonnet-4-5", "eu-central-1", catalog.residency("europe"))
+def test_eu_profile_routes_by_the_callers_region(catalog: Catalog) -> None:
+    eu, europe = catalog.residency("eu"), catalog.residency("europe")
+    offer = catalog.select_aws("claude-sonnet-4-5", "eu-central-1", eu)
     assert offer is not None and offer.invoke_id == "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
-    assert offer.destinations is not None and "eu-west-2" in offer.destinations
+    assert offer.destinations == {"eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-3"}
+    from_london = catalog.profile_destinations("claude-sonnet-4-5", "eu", "eu-west-2")
+    from_zurich = catalog.profile_destinations("claude-sonnet-4-5", "eu", "eu-central-2")
+    assert from_london is not None and "eu-west-2" in from_london and "eu-central-2" not in from_london
+    assert from_zurich is not None and "eu-central-2" in from_zurich and "eu-west-2" not in from_zurich
+    zurich = catalog.select_aws("claude-sonnet-4-5", "eu-central-2", europe)
+    assert zurich is not None and not zurich.resident_in(eu), "Zurich's own route leaves the EU"
+
+
+def test_a_profile_is_accepted_from_one_source_and_refused_from_another(catalog: Catalog) -> None:
+    europe = catalog.residency("europe")
+    frankfurt = next(o for o in catalog.aws_offerings("amazon-nova-pro", "eu-central-1") if o.prefix == "eu")
+    tel_aviv = next(o for o in catalog.aws_offerings("amazon-nova-pro", "il-central-1") if o.prefix == "eu")
+    assert frankfurt.resident_in(europe) and frankfurt.destinations == {
+        "eu-central-1",
+        "eu-north-1",
+        "eu-west-1",
+        "eu-west-3",
+    }
+    assert not tel_aviv.resident_in(europe) and tel_aviv.outside(europe) == {"il-central-1"}
+
+
+def test_a_source_missing_from_the_card_cannot_call_the_profile(catalog: Catalog) -> None:
+    # Nova 2 Lite's eu. table has no London row: from eu-west-2 only the global profile remains.
+    prefixes = {o.prefix for o in catalog.aws_offerings("amazon-nova-2-lite", "eu-west-2")}
+    assert prefixes == {"global"}
+    assert catalog.profile_sources("amazon-nova-2-lite", "eu") == {
+        "eu-central-1",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-west-1",
+        "eu-west-3",
+    }
+
+
+def test_invoke_ids_split_only_on_catalog_prefixes(catalog: Catalog) -> None:
+    assert catalog.split_invoke_id("eu.amazon.nova-pro-v1:0") == ("eu", "amazon.nova-pro-v1:0")
+    assert catalog.split_invoke_id("amazon.titan-embed-text-v2:0") == (None, "amazon.titan-embed-text-v2:0")
+    assert catalog.split_invoke_id("us-gov.anthropic.x") == ("us-gov", "anthropic.x")
+    assert catalog.bedrock_model_key("anthropic.claude-haiku-4-5-20251001-v1:0") == "claude-haiku-4-5"
+    assert catalog.bedrock_model_key("anthropic.unknown") is None
+
+
+def test_new_zealand_is_a_region_of_the_au_tables(catalog: Catalog) -> None:
+    assert catalog.regions.aws_regions["ap-southeast-6"].country == "NZ"
+    assert catalog.profile_destinations("claude-haiku-4-5", "au", "ap-southeast-6") == {
+        "ap-southeast-2",
+        "ap-southeast-4",
+        "ap-southeast-6",
+    }
 
 
 def test_global_profile_is_never_resident(catalog: Catalog) -> None:
@@ -59,18 +109,34 @@ def test_azure_data_zone_spans_the_eu_data_boundary(catalog: Catalog) -> None:
 
 
 def test_global_sku_is_never_resident(catalog: Catalog) -> None:
-    assert catalog.select_azure("gpt-oss-120b", "swedencentral", catalog.residency("europe")) is None
+    europe = catalog.residency("europe")
+    assert catalog.select_azure("llama-3-3-70b", "swedencentral", europe, route="deployment") is None
+
+
+def test_unlisted_sku_offers_no_region(catalog: Catalog) -> None:
+    assert catalog.models["gpt-oss-120b"].azure.skus == {"GlobalStandard": []}  # type: ignore[union-attr]
+    assert not any(catalog.azure_offerings("gpt-oss-120b", region) for region in catalog.regions_of("azure"))
+
+
+def test_serverless_route_is_resident_in_its_hub_region(catalog: Catalog) -> None:
+    eu = catalog.residency("eu")
+    offer = catalog.select_azure("cohere-embed-multilingual-v3", "swedencentral", eu)
+    assert offer is not None and offer.route == "serverless" and offer.sku is None
+    assert offer.processing_regions == {"swedencentral", "swedensouth"} and offer.resident_in(eu)
+    assert catalog.select_azure("cohere-embed-multilingual-v3", "westeurope", eu) is None
+
+
+def test_unverified_rows_are_not_offered_when_verified_only(catalog: Catalog) -> None:
+    europe = catalog.residency("europe")
+    # Mistral Large 3's format string is community-sourced: resident under "europe", but not in prod.
+    offer = catalog.select_azure("mistral-large-3", "swedencentral", europe)
+    assert offer is not None and offer.sku == "DataZoneStandard" and not offer.verified
+    assert catalog.select_azure("mistral-large-3", "swedencentral", europe, verified_only=True) is None
 
 
 def test_provisioned_selection_uses_ptu_skus(catalog: Catalog) -> None:
     offer = catalog.select_azure("gpt-4.1", "swedencentral", catalog.residency("eu"), provisioned=True)
     assert offer is not None and offer.sku == "ProvisionedManaged" and offer.provisioned
-
-
-def test_every_table_names_its_source_and_date(catalog: Catalog) -> None:
-    for table in (catalog.regions, catalog.azure_skus, catalog.bedrock_profiles):
-        assert table.sources and all(s.source and s.date for s in table.sources)
-    assert catalog.models_file.sources and catalog.gpus.sources
 
 
 @pytest.fixture
@@ -96,6 +162,26 @@ def test_a_misspelt_field_is_a_catalog_error(data_copy: Path) -> None:
 
 def test_an_unknown_sku_in_a_model_is_a_catalog_error(data_copy: Path) -> None:
     models = data_copy / "models.yaml"
-    models.write_text(models.read_text().replace("GlobalStandard: any", "GlobalStandrd: any", 1))
+    models.write_text(models.read_text().replace("GlobalStandard: [", "GlobalStandrd: [", 1))
     with pytest.raises(CatalogError, match="unknown SKU GlobalStandrd"):
+        Catalog(data_copy)
+
+
+def test_any_is_refused_as_an_azure_region_list(data_copy: Path) -> None:
+    models = data_copy / "models.yaml"
+    text = models.read_text()
+    start = text.index("GlobalStandard: [", text.index("  gpt-4.1:"))
+    models.write_text(text[:start] + "GlobalStandard: any" + text[text.index("\n", start) :])
+    with pytest.raises(CatalogError, match="gpt-4.1.azure.skus.GlobalStandard"):
+        Catalog(data_copy)
+
+
+def test_a_route_table_naming_an_unknown_region_or_source_is_a_catalog_error(data_copy: Path) -> None:
+    models = data_copy / "models.yaml"
+    text = models.read_text()
+    models.write_text(text.replace("ap-southeast-6: [ap-southeast-2", "ap-southeast-9: [ap-southeast-2", 1))
+    with pytest.raises(CatalogError, match="unknown aws region.*ap-southeast-9"):
+        Catalog(data_copy)
+    models.write_text(text.replace("source: A3", "source: A99", 1))
+    with pytest.raises(CatalogError, match="unknown source key A99"):
         Catalog(data_copy)

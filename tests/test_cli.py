@@ -155,12 +155,46 @@ def test_broken_pack_exits_3_naming_the_pack() -> None:
 def test_models_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "--residency", "eu", "--cloud", "azure"]) == 0
     out = capsys.readouterr().out
-    gpt41 = next(line for line in out.splitlines() if line.startswith("gpt-4.1 "))
-    assert "germanywestcentral, swedencentral" in gpt41 and "Standard: swedencentral" in gpt41
-    oss = next(line for line in out.splitlines() if line.startswith("gpt-oss-120b "))
-    assert "no resident offering: GlobalStandard" in oss
+    lines = out.splitlines()
+    gpt41 = [line for line in lines if line.startswith("gpt-4.1 ")]
+    assert any(
+        "ProvisionedManaged (regional)" in line and "germanywestcentral, swedencentral" in line for line in gpt41
+    )
+    assert any(
+        "deployment" in line and "Standard (regional)" in line and line.endswith("swedencentral") for line in gpt41
+    )
+    oss = next(line for line in lines if line.startswith("gpt-oss-120b "))
+    assert "no resident offering" in oss
+    cohere = next(line for line in lines if line.startswith("cohere-embed-multilingual-v3 "))
+    assert "serverless API" in cohere and cohere.endswith("swedencentral")
     assert " aws " not in out
     assert main(["models", "--residency", "mars"]) == 2
+
+
+def test_models_both_lists_only_models_resident_on_both_clouds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models", "--residency", "eu", "--both"]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split()[0] for line in out.splitlines()[1:] if line and not line.startswith(("Resident", "On "))]
+    assert set(rows) == {"cohere-embed-multilingual-v3", "cohere-embed-english-v3"}
+    assert "Resident under eu on both clouds: cohere-embed-english-v3, cohere-embed-multilingual-v3" in out
+    assert main(["models", "--both"]) == 2
+
+
+def test_models_never_claims_an_unlisted_region(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models", "--cloud", "azure"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    oss = [line for line in lines if line.startswith("gpt-oss-120b ")]
+    assert len(oss) == 1 and "GlobalStandard: unlisted" in oss[0] and oss[0].rstrip().endswith("-")
+    gpt55 = next(line for line in lines if line.startswith("gpt-5.5 ") and "GlobalStandard" in line)
+    assert len(gpt55.split("(global)")[1].split(",")) == 29, "the matrix's 29 regions, not every catalog region"
+
+
+def test_readme_states_the_both_clouds_fact_as_generated(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["models", "--residency", "eu", "--both"]) == 0
+    generated = capsys.readouterr().out
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- models --residency eu --both -->\n```text\n", 1)[1].split("```", 1)[0]
+    assert block == generated, "regenerate the README block with: crosscloud models --residency eu --both"
 
 
 def test_policy_config_levels_are_validated_and_all_applies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -60,21 +60,89 @@ def test_model_not_offered_in_region_lists_where_it_would_work() -> None:
     assert "regions: eu-north-1" in line and "models resident in eu-central-1:" in line and "gpt-oss-120b" in line
 
 
-def test_model_whose_only_offering_breaks_residency_names_the_offerings() -> None:
+def test_model_whose_only_offerings_break_residency_names_the_offerings() -> None:
     config = stack_config()
-    config["crosscloud:endpoints"][0]["aws"]["model"] = "claude-sonnet-4-5"
+    config["crosscloud:endpoints"][0]["azure"]["model"] = "gpt-5.5"  # GlobalStandard or the EU data zone (NO, CH)
     [line] = errors_of(config)
-    assert "keeps processing inside residency 'eu'" in line
-    assert "eu. profile eu.anthropic.claude-sonnet-4-5-20250929-v1:0" in line and "eu-west-2" in line
+    assert "has no offering in swedencentral that keeps processing inside residency 'eu'" in line
+    assert "GlobalStandard (processes worldwide)" in line and "DataZoneStandard (processes in its data zone)" in line
     assert "no region of this residency" in line
 
 
-def test_azure_global_only_model_is_refused_with_alternatives() -> None:
+def test_azure_global_only_deployment_is_refused_with_alternatives() -> None:
+    config = stack_config()
+    config["crosscloud:endpoints"][0]["azure"] = {"model": "llama-3-3-70b", "route": "deployment"}
+    [line] = errors_of(config)
+    assert "crosscloud:endpoints[0].azure.model" in line and "has no deployment-route offering" in line
+    assert "GlobalStandard (processes worldwide)" in line
+    assert "regions: swedencentral" in line, "the serverless route would work there"
+
+
+def test_unlisted_sku_region_is_refused_with_a_clear_line() -> None:
     config = stack_config()
     config["crosscloud:endpoints"][0]["azure"]["model"] = "gpt-oss-120b"
     [line] = errors_of(config)
-    assert "crosscloud:endpoints[0].azure.model" in line and "GlobalStandard (processes worldwide)" in line
+    assert "'gpt-oss-120b' is not offered in swedencentral" in line
+    assert "GlobalStandard: no model matrix lists a region, so unlisted" in line
     assert "models resident in swedencentral:" in line and "gpt-4.1" in line
+
+
+def test_serverless_route_resolves_in_sweden_central() -> None:
+    config = stack_config()
+    config["crosscloud:endpoints"] = [
+        {"name": "search", "azure": {"model": "cohere-embed-multilingual-v3", "route": "serverless"}}
+    ]
+    [endpoint] = declaration_from_config(config, "Pulumi.test.yaml").endpoints
+    assert endpoint.azure is not None and endpoint.azure.route == "serverless" and endpoint.azure.sku is None
+    assert endpoint.azure.region == "swedencentral" and endpoint.azure.marketplace
+    assert (
+        endpoint.azure.serverless_model_id == "azureml://registries/azureml-cohere/models/Cohere-embed-v3-multilingual"
+    )
+
+
+def test_default_route_takes_serverless_only_when_no_deployment_sku_is_resident() -> None:
+    config = stack_config()
+    config["crosscloud:endpoints"] = [
+        {"name": "search", "azure": {"model": "cohere-embed-multilingual-v3"}},
+        {"name": "chat", "azure": {"model": "gpt-4.1"}},
+    ]
+    search, chat = declaration_from_config(config, "Pulumi.test.yaml").endpoints
+    assert search.azure is not None and search.azure.route == "serverless"
+    assert chat.azure is not None and chat.azure.route == "deployment" and chat.azure.sku == "Standard"
+
+
+def test_serverless_route_with_a_sku_or_ptu_is_refused() -> None:
+    config = stack_config()
+    config["crosscloud:endpoints"] = [
+        {"name": "aa", "azure": {"model": "cohere-embed-multilingual-v3", "route": "serverless", "sku": "Standard"}},
+        {"name": "bb", "azure": {"model": "llama-3-3-70b", "route": "serverless", "throughput": {"provisioned": True}}},
+    ]
+    first, second = errors_of(config)
+    assert "crosscloud:endpoints[0].azure" in first and "the serverless route has none" in first
+    assert "crosscloud:endpoints[1].azure" in second and "provisioned throughput needs a deployment" in second
+
+
+def test_serverless_route_outside_its_regions_is_refused() -> None:
+    config = stack_config()
+    config["crosscloud:azure"]["location"] = "francecentral"
+    config["crosscloud:endpoints"] = [
+        {"name": "search", "azure": {"model": "cohere-embed-multilingual-v3", "route": "serverless"}}
+    ]
+    [line] = errors_of(config)
+    assert "'cohere-embed-multilingual-v3' is not offered in francecentral" in line and "regions: swedencentral" in line
+
+
+def test_prod_refuses_offerings_the_catalog_marks_unverified() -> None:
+    config = stack_config("prod")
+    config["crosscloud:endpoints"] = [{"name": "chat", "aws": {"model": "amazon-nova-2-lite"}}]
+    config["crosscloud:identity"]["workloads"] = []
+    declaration_from_config(config, "Pulumi.test.yaml")  # verified card table: fine in prod
+    config["crosscloud:gpu"] = [
+        {**config["crosscloud:gpu"][0], "cloud": "azure", "instance_type": "Standard_NC24ads_A100_v4", "zone": "1"}
+    ]
+    config["crosscloud:gpu"][0].pop("reservation")
+    lines = errors_of(config)
+    assert any("crosscloud:gpu[0].instance_type" in line and "verified: false" in line for line in lines)
 
 
 def test_explicit_sku_outside_residency_is_refused() -> None:
@@ -213,3 +281,39 @@ def test_unknown_top_level_key_in_stack_file(tmp_path: Path) -> None:
     path.write_text("confg:\n  crosscloud:residency: eu\n")
     with pytest.raises(DeclarationError, match="confg.*is not a stack-file key"):
         load_declaration(path)
+
+
+def test_profile_accepted_from_one_source_region_and_refused_from_another(tmp_path: Path) -> None:
+    """A card whose eu. row from Stockholm adds London: Frankfurt passes, Stockholm is refused and told where to go."""
+    import shutil
+
+    from crosscloud.catalog import Catalog
+    from crosscloud.catalog.loader import DATA_DIR
+    from crosscloud.declaration.checks import check_declaration
+    from crosscloud.declaration.load import parse_config
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    models = data / "models.yaml"
+    text = models.read_text()
+    sonnet = text.index("  claude-sonnet-4-5:")
+    row = text.index("          eu-north-1: [", sonnet)
+    end = text.index("\n", row)
+    london = "          eu-north-1: [eu-central-1, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-2, eu-west-3]"
+    models.write_text(text[:row] + london + text[end:])
+    catalog = Catalog(data)
+
+    def resolve(region: str) -> Any:
+        config = stack_config()
+        config["crosscloud:aws"]["region"] = region
+        config["crosscloud:endpoints"] = [{"name": "chat", "aws": {"model": "claude-sonnet-4-5"}}]
+        return check_declaration(parse_config(config, "Pulumi.test.yaml"), catalog, "Pulumi.test.yaml")
+
+    [chat] = resolve("eu-central-1").endpoints
+    assert chat.aws is not None and chat.aws.prefix == "eu" and "eu-west-2" not in (chat.aws.destinations or ())
+    with pytest.raises(DeclarationError) as info:
+        resolve("eu-north-1")
+    [line] = [str(i) for i in info.value.issues]
+    assert "crosscloud:endpoints[0].aws.model: 'claude-sonnet-4-5' has no offering in eu-north-1" in line
+    assert "routes from eu-north-1 to" in line and "eu-west-2 outside" in line
+    assert "allowed: regions: eu-central-1, eu-south-1, eu-south-2, eu-west-1, eu-west-3" in line

@@ -19,6 +19,7 @@ from crosscloud.catalog.schema import (
     Model,
     ModelsFile,
     RegionsFile,
+    Route,
 )
 
 Cloud = Literal["aws", "azure"]
@@ -76,27 +77,39 @@ class Catalog:
         for prefix, p in self.bedrock_profiles.prefixes.items():
             if p.destinations != ANY:
                 regions_known(f"bedrock_profiles.yaml: prefixes.{prefix}", "aws", p.destinations)
+        sources = self.models_file.sources
         for key, m in self.models_file.models.items():
             where = f"models.yaml: models.{key}"
             if m.aws is None and m.azure is None:
                 raise CatalogError(f"{where}: names neither aws nor azure")
-            for src in (m.aws.sources if m.aws else []) + (m.azure.sources if m.azure else []):
-                if src not in self.models_file.sources:
+            cited = (m.aws.sources if m.aws else []) + (m.azure.sources if m.azure else [])
+            if m.azure and m.azure.serverless:
+                cited += m.azure.serverless.sources
+            if m.aws:
+                cited += [t.source for t in m.aws.profiles.values() if t is not None]
+            for src in cited:
+                if src not in sources:
                     raise CatalogError(f"{where}: unknown source key {src}")
             if m.aws:
                 regions_known(f"{where}.aws.in_region", "aws", m.aws.in_region)
                 regions_known(f"{where}.aws.provisioned_throughput", "aws", m.aws.provisioned_throughput)
-                for prefix, dest in m.aws.profiles.items():
+                for prefix, routes in m.aws.profiles.items():
                     if prefix not in self.bedrock_profiles.prefixes:
                         raise CatalogError(f"{where}.aws.profiles: unknown prefix {prefix}")
-                    if dest is not None:
-                        regions_known(f"{where}.aws.profiles.{prefix}", "aws", dest)
+                    for source, dest in routes.routes.items() if routes else []:
+                        regions_known(f"{where}.aws.profiles.{prefix}.routes", "aws", [source, *dest])
+                        if not dest:
+                            raise CatalogError(f"{where}.aws.profiles.{prefix}.routes.{source}: no destinations")
             if m.azure:
                 for sku, regions in m.azure.skus.items():
                     if sku not in self.azure_skus.skus:
                         raise CatalogError(f"{where}.azure.skus: unknown SKU {sku}")
-                    if regions != ANY:
-                        regions_known(f"{where}.azure.skus.{sku}", "azure", regions)
+                    regions_known(f"{where}.azure.skus.{sku}", "azure", regions)
+                stray = sorted(set(m.azure.unverified_skus) - set(m.azure.skus))
+                if stray:
+                    raise CatalogError(f"{where}.azure.unverified_skus: not in skus: {', '.join(stray)}")
+                if m.azure.serverless:
+                    regions_known(f"{where}.azure.serverless.regions", "azure", m.azure.serverless.regions)
         for cloud, table in (("aws", self.gpus.aws), ("azure", self.gpus.azure)):
             for sku_name, gpu in table.items():
                 for kind, regions in gpu.reservations.items():
@@ -136,15 +149,42 @@ class Catalog:
     def models_on(self, cloud: Cloud) -> list[str]:
         return [k for k, m in self.models.items() if getattr(m, cloud) is not None]
 
-    def profile_destinations(self, model: str, prefix: str) -> frozenset[str] | None:
-        """Where a `<prefix>.` profile of `model` may route: the model's own set, else the prefix union."""
+    def bedrock_model_key(self, model_id: str) -> str | None:
+        """The catalog key of a bare Bedrock model ID ('anthropic.claude-...-v1:0'), or None."""
+        return self._bedrock_keys.get(model_id)
+
+    @functools.cached_property
+    def _bedrock_keys(self) -> dict[str, str]:
+        return {m.aws.model_id: key for key, m in self.models.items() if m.aws is not None}
+
+    def split_invoke_id(self, invoke_id: str) -> tuple[str | None, str]:
+        """'eu.anthropic.x' -> ('eu', 'anthropic.x'); a bare model ID -> (None, id). Only catalog prefixes split, so
+        'amazon.titan-...' is a model ID, not an 'amazon' profile."""
+        head, dot, rest = invoke_id.partition(".")
+        if dot and head in self.bedrock_profiles.prefixes:
+            return head, rest
+        return None, invoke_id
+
+    def profile_sources(self, model: str, prefix: str) -> frozenset[str] | None:
+        """Source Regions that can call `<prefix>.<model>`: the card's table keys, or None where no table is
+        recorded (then any Region of the prefix union is assumed to call it)."""
         aws = self.models[model].aws
-        assert aws is not None
-        own = aws.profiles.get(prefix)
-        if own is not None:
-            return frozenset(own)
-        union = self.bedrock_profiles.prefixes[prefix].destinations
-        return None if union == ANY else frozenset(union)
+        table = aws.profiles.get(prefix) if aws else None
+        return None if table is None else frozenset(table.routes)
+
+    def profile_destinations(self, model: str, prefix: str, source: str) -> frozenset[str] | None:
+        """Where `<prefix>.<model>` called from `source` may process a request: the model card's row for `source`,
+        else the prefix's union (the fail-closed fallback). None: any Region (global, or not callable from `source`
+        per the card, which is unknown territory and must not pass as resident)."""
+        aws = self.models[model].aws
+        table = aws.profiles.get(prefix) if aws else None
+        if table is not None:
+            row = table.routes.get(source)
+            return frozenset(row) if row is not None else None
+        info = self.bedrock_profiles.prefixes.get(prefix)
+        if info is None or info.destinations == ANY:
+            return None
+        return frozenset(info.destinations)
 
     def aws_offerings(self, model: str, region: str) -> list[AwsOffering]:
         """Every way `model` can be invoked from `region`, most contained first."""
@@ -153,12 +193,40 @@ class Catalog:
             return []
         found: list[AwsOffering] = []
         if region in aws.in_region:
-            found.append(AwsOffering(model, region, "in-region", aws.model_id, aws.model_id, None, frozenset({region})))
-        for prefix in aws.profiles:
-            dest = self.profile_destinations(model, prefix)
-            if dest is None or region in dest:
+            found.append(
+                AwsOffering(
+                    model=model,
+                    region=region,
+                    kind="in-region",
+                    invoke_id=aws.model_id,
+                    model_id=aws.model_id,
+                    prefix=None,
+                    destinations=frozenset({region}),
+                    verified=aws.verified,
+                )
+            )
+        for prefix, table in aws.profiles.items():
+            info = self.bedrock_profiles.prefixes[prefix]
+            if table is not None:
+                if region not in table.routes:
+                    continue
+                callable_here, verified = True, table.verified
+            else:
+                callable_here = info.destinations == ANY or region in info.destinations
+                verified = True
+            if callable_here:
                 found.append(
-                    AwsOffering(model, region, "profile", f"{prefix}.{aws.model_id}", aws.model_id, prefix, dest)
+                    AwsOffering(
+                        model=model,
+                        region=region,
+                        kind="profile",
+                        invoke_id=f"{prefix}.{aws.model_id}",
+                        model_id=aws.model_id,
+                        prefix=prefix,
+                        destinations=self.profile_destinations(model, prefix, region),
+                        routes_recorded=table is not None,
+                        verified=aws.verified and info.verified and verified,
+                    )
                 )
         return sorted(found, key=lambda o: (o.kind != "in-region", len(o.destinations) if o.destinations else 10**6))
 
@@ -175,18 +243,21 @@ class Catalog:
         return frozenset(r for r, d in table.items() if d.country == table[region].country)
 
     def azure_offerings(self, model: str, region: str) -> list[AzureOffering]:
-        """Every deployment SKU of `model` offered in `region`."""
+        """Every way `model` is offered in `region`: deployment SKUs the matrices list there, then the serverless
+        API route if the model has one in that region."""
         az = self.models[model].azure
         if az is None or region not in self.regions.azure_regions:
             return []
+        identity_verified = az.format_verified and az.version_verified
         found = []
         for sku, regions in az.skus.items():
-            if regions == ANY or region in regions:
+            if region in regions:
                 info = self.azure_skus.skus[sku]
                 found.append(
                     AzureOffering(
                         model=model,
                         region=region,
+                        route="deployment",
                         sku=sku,
                         processing=info.processing,
                         provisioned=info.provisioned,
@@ -194,39 +265,91 @@ class Catalog:
                         format=az.format,
                         name=az.name,
                         version=az.version,
+                        verified=identity_verified and sku not in az.unverified_skus,
                     )
                 )
+        serverless = az.serverless
+        if serverless is not None and region in serverless.regions:
+            found.append(
+                AzureOffering(
+                    model=model,
+                    region=region,
+                    route="serverless",
+                    sku=None,
+                    processing="regional",
+                    provisioned=False,
+                    processing_regions=self._processing_regions(region, "regional"),
+                    format=az.format,
+                    name=az.name,
+                    version=az.version,
+                    serverless_model_id=serverless.model_id,
+                    marketplace=serverless.marketplace,
+                    verified=serverless.verified,
+                )
+            )
         return found
 
-    def select_aws(self, model: str, region: str, residency: ResidencySet) -> AwsOffering | None:
+    def select_aws(
+        self, model: str, region: str, residency: ResidencySet, *, verified_only: bool = False
+    ) -> AwsOffering | None:
         """The most contained resident offering (in-region before a geo profile), or None."""
-        return next((o for o in self.aws_offerings(model, region) if o.resident_in(residency)), None)
-
-    def select_azure(
-        self, model: str, region: str, residency: ResidencySet, *, provisioned: bool = False, sku: str | None = None
-    ) -> AzureOffering | None:
-        """The resident offering for the requested SKU, or the first resident one in the catalog's preference order."""
-        offers = {o.sku: o for o in self.azure_offerings(model, region) if o.resident_in(residency)}
-        if sku is not None:
-            return offers.get(sku)
-        order = self.azure_skus.preference.provisioned if provisioned else self.azure_skus.preference.pay_per_token
-        return next((offers[s] for s in order if s in offers), None)
-
-    def resident_regions(self, model: str, cloud: Cloud, residency: ResidencySet) -> list[str]:
-        """Regions of the residency set from which `model` can be served residently on `cloud`."""
-        if cloud == "aws":
-            return sorted(r for r in residency.aws if self.select_aws(model, r, residency))
-        return sorted(
-            r for r in residency.azure if any(o.resident_in(residency) for o in self.azure_offerings(model, r))
+        return next(
+            (
+                o
+                for o in self.aws_offerings(model, region)
+                if o.resident_in(residency) and (o.verified or not verified_only)
+            ),
+            None,
         )
 
-    def resident_models(self, cloud: Cloud, region: str, residency: ResidencySet) -> list[str]:
-        """Models that can be served residently from `region` on `cloud`."""
-        if cloud == "aws":
-            return [m for m in self.models_on("aws") if self.select_aws(m, region, residency)]
-        return [
-            m for m in self.models_on("azure") if any(o.resident_in(residency) for o in self.azure_offerings(m, region))
+    def select_azure(
+        self,
+        model: str,
+        region: str,
+        residency: ResidencySet,
+        *,
+        provisioned: bool = False,
+        sku: str | None = None,
+        route: Route | None = None,
+        verified_only: bool = False,
+    ) -> AzureOffering | None:
+        """The resident offering for the requested SKU or route; by default the first resident deployment SKU in the
+        catalog's preference order, then the serverless route."""
+        offers = [
+            o
+            for o in self.azure_offerings(model, region)
+            if o.resident_in(residency) and (o.verified or not verified_only) and (route is None or o.route == route)
         ]
+        if sku is not None:
+            return next((o for o in offers if o.sku == sku), None)
+        order = self.azure_skus.preference.provisioned if provisioned else self.azure_skus.preference.pay_per_token
+        by_sku = {o.sku: o for o in offers if o.route == "deployment"}
+        chosen = next((by_sku[s] for s in order if s in by_sku), None)
+        if chosen is None and not provisioned:
+            chosen = next((o for o in offers if o.route == "serverless"), None)
+        return chosen
+
+    def _resident_here(
+        self, model: str, cloud: Cloud, region: str, residency: ResidencySet, verified_only: bool
+    ) -> bool:
+        if cloud == "aws":
+            return self.select_aws(model, region, residency, verified_only=verified_only) is not None
+        return any(
+            o.resident_in(residency) and (o.verified or not verified_only) for o in self.azure_offerings(model, region)
+        )
+
+    def resident_regions(
+        self, model: str, cloud: Cloud, residency: ResidencySet, *, verified_only: bool = False
+    ) -> list[str]:
+        """Regions of the residency set from which `model` can be served residently on `cloud`."""
+        regions = residency.aws if cloud == "aws" else residency.azure
+        return sorted(r for r in regions if self._resident_here(model, cloud, r, residency, verified_only))
+
+    def resident_models(
+        self, cloud: Cloud, region: str, residency: ResidencySet, *, verified_only: bool = False
+    ) -> list[str]:
+        """Models that can be served residently from `region` on `cloud`."""
+        return [m for m in self.models_on(cloud) if self._resident_here(m, cloud, region, residency, verified_only)]
 
     # -- GPUs --------------------------------------------------------------------------------------------------
     def gpu_reservation_types(self, cloud: Cloud, sku: str, region: str) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 ANY: Literal["any"] = "any"
+Route = Literal["deployment", "serverless"]
 
 
 class _Strict(BaseModel):
@@ -86,11 +87,36 @@ class Lifecycle(_Strict):
     retires: dt.date | None = None
 
 
+class ProfileRoutes(_Strict):
+    """One geo profile of one model, as its model card gives it: source Region -> destination Regions.
+
+    A source Region that is not a key cannot call the profile. AWS routes a request only among the destinations of
+    the Region it is sent from, so residency is decided per (profile, model, source Region).
+    """
+
+    routes: dict[str, list[str]]
+    source: str
+    verified: bool = True
+
+
 class AwsModel(_Strict):
     model_id: str
     in_region: list[str]
-    profiles: dict[str, list[str] | None]
+    # prefix -> the model card's routes, or null where no table is recorded: then the prefix's union applies (fail
+    # closed: a profile may route anywhere its prefix reaches).
+    profiles: dict[str, ProfileRoutes | None]
     provisioned_throughput: list[str]
+    verified: bool = True
+    sources: list[str]
+
+
+class AzureServerless(_Strict):
+    """Models-as-a-Service: a serverless API endpoint in a hub/project; prompts are processed in the geography chosen
+    at deployment (the hub/project's region)."""
+
+    model_id: str
+    regions: list[str]
+    marketplace: bool
     verified: bool = True
     sources: list[str]
 
@@ -101,7 +127,11 @@ class AzureModel(_Strict):
     name: str
     version: str
     version_verified: bool = True
-    skus: dict[str, list[str] | Literal["any"]]
+    # deployment SKU -> the regions a model matrix lists for it ([]: none published, so "unlisted" and not offered).
+    skus: dict[str, list[str]] = {}
+    # SKUs whose region list no primary source confirms: shown, never offered in prod.
+    unverified_skus: list[str] = []
+    serverless: AzureServerless | None = None
     sources: list[str]
 
 

@@ -7,6 +7,7 @@ is a config error here, with the offerings that exist and the regions or models 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crosscloud.catalog import AwsOffering, AzureOffering, Catalog, ResidencySet
@@ -152,12 +153,36 @@ class _Checker:
             return False
         return True
 
+    @property
+    def verified_only(self) -> bool:
+        """Prod stacks take only catalog rows a primary source confirms."""
+        return self.spec.environment == "prod"
+
     def alternatives(self, model: str, cloud: Cloud, region: str, residency: ResidencySet) -> str:
         """What would work instead: regions where `model` is resident, and models resident in `region`."""
-        elsewhere = self.catalog.resident_regions(model, cloud, residency)
+        strict = self.verified_only
+        elsewhere = self.catalog.resident_regions(model, cloud, residency, verified_only=strict)
         hint = f"regions: {join_allowed(elsewhere)}" if elsewhere else "no region of this residency"
-        here = self.catalog.resident_models(cloud, region, residency)
+        here = self.catalog.resident_models(cloud, region, residency, verified_only=strict)
         return f"{hint}; models resident in {region}: {join_allowed(here)}"
+
+    def _unlisted(self, model: str) -> str:
+        """' (X: no region published, so unlisted)' for SKUs a source names without a region list."""
+        azure = self.catalog.models[model].azure
+        unlisted = sorted(sku for sku, regions in azure.skus.items() if not regions) if azure else []
+        if not unlisted:
+            return ""
+        return f" ({', '.join(unlisted)}: no model matrix lists a region, so unlisted and not offered anywhere)"
+
+    def _unverified(self, offers: Sequence[AwsOffering | AzureOffering], residency: ResidencySet) -> str:
+        """Why a resident offering was passed over in prod, or ''."""
+        held_back = [o for o in offers if o.resident_in(residency) and not o.verified]
+        if not held_back or not self.verified_only:
+            return ""
+        return (
+            f"; resident but unverified in the catalog (not offered in prod): "
+            f"{'; '.join(o.describe() for o in held_back)}"
+        )
 
     def aws_model(self, path: str, model: str, region: str | None, residency: ResidencySet) -> AwsOffering | None:
         if self.spec.aws is None:
@@ -167,15 +192,20 @@ class _Checker:
             return None
         catalog = self.catalog
         offers = catalog.aws_offerings(model, region)
-        chosen = catalog.select_aws(model, region, residency)
+        chosen = catalog.select_aws(model, region, residency, verified_only=self.verified_only)
         if chosen is not None:
             return chosen
         if not offers:
             problem = f"is not offered in {region}"
         else:
+            reasons = []
+            for offer in offers:
+                outside = offer.outside(residency)
+                why = "may route to any Region" if outside is None else f"{', '.join(sorted(outside))} outside"
+                reasons.append(f"{offer.describe()}: {why}" if outside != frozenset() else offer.describe())
             problem = (
                 f"has no offering in {region} that keeps processing inside residency {residency.name!r} "
-                f"(offerings: {'; '.join(o.describe() for o in offers)})"
+                f"(offerings: {'; '.join(reasons)}){self._unverified(offers, residency)}"
             )
         self.add(f"{path}.model", model, problem, self.alternatives(model, "aws", region, residency))
         return None
@@ -198,14 +228,27 @@ class _Checker:
             )
             return None
         provisioned = choice.throughput.provisioned
-        offers = [o for o in catalog.azure_offerings(choice.model, region) if o.provisioned == provisioned]
-        chosen = catalog.select_azure(choice.model, region, residency, provisioned=provisioned, sku=choice.sku)
+        offers = [
+            o
+            for o in catalog.azure_offerings(choice.model, region)
+            if o.provisioned == provisioned and (choice.route is None or o.route == choice.route)
+        ]
+        chosen = catalog.select_azure(
+            choice.model,
+            region,
+            residency,
+            provisioned=provisioned,
+            sku=choice.sku,
+            route=choice.route,
+            verified_only=self.verified_only,
+        )
         if chosen is not None:
             if chosen.provisioned != provisioned:
                 self.add(f"{path}.sku", choice.sku, f"does not match throughput.provisioned={str(provisioned).lower()}")
                 return None
             return chosen
         kind = "provisioned " if provisioned else ""
+        kind += f"{choice.route}-route " if choice.route else ""
         if choice.sku is not None:
             where = f"{path}.sku"
             value: object = choice.sku
@@ -214,13 +257,17 @@ class _Checker:
             )
         else:
             where, value = f"{path}.model", choice.model
-            problem = (
-                f"is not offered in {region}"
-                if not offers
-                else f"has no {kind}offering in {region} that keeps processing inside residency {residency.name!r}"
-            )
+            everything = catalog.azure_offerings(choice.model, region)
+            if not everything:
+                problem = f"is not offered in {region}{self._unlisted(choice.model)}"
+            elif not offers:
+                problem = (
+                    f"has no {kind}offering in {region} (offered there: {'; '.join(o.describe() for o in everything)})"
+                )
+            else:
+                problem = f"has no {kind}offering in {region} that keeps processing inside residency {residency.name!r}"
         if offers:
-            problem += f" (offerings: {'; '.join(o.describe() for o in offers)})"
+            problem += f" (offerings: {'; '.join(o.describe() for o in offers)}){self._unverified(offers, residency)}"
         self.add(where, value, problem, self.alternatives(choice.model, "azure", region, residency))
         return None
 
@@ -254,6 +301,14 @@ class _Checker:
                 gpu.reservation_type,
                 f"is not a {gpu.cloud} reservation type",
                 join_allowed(kinds),
+            )
+            return
+        if self.verified_only and not table[gpu.instance_type].verified:
+            self.add(
+                f"{path}.instance_type",
+                gpu.instance_type,
+                "has reservation regions no primary source confirms (verified: false in the catalog)",
+                "a GPU SKU with verified regions in prod, or environment dev/staging",
             )
             return
         available = self.catalog.gpu_reservation_types(gpu.cloud, gpu.instance_type, region)

@@ -74,11 +74,25 @@ class AzureThroughput(_Strict):
 
 
 class AzureModelChoice(_Strict):
-    """The Foundry model serving a logical endpoint; `sku` overrides the residency-driven choice."""
+    """The Azure model serving a logical endpoint.
+
+    `route` picks how Azure serves it: a Foundry deployment (`sku` = deployment type) or a serverless API endpoint
+    (Models-as-a-Service in a hub/project). Unset, the most contained resident offering wins: a resident deployment
+    SKU in the catalog's preference order, else the serverless route. `sku` overrides the SKU choice.
+    """
 
     model: str
+    route: Literal["deployment", "serverless"] | None = None
     sku: str | None = None
     throughput: AzureThroughput = AzureThroughput()
+
+    @model_validator(mode="after")
+    def _route(self) -> AzureModelChoice:
+        if self.route == "serverless" and self.sku is not None:
+            raise ValueError("sku names a deployment type; the serverless route has none (drop sku or the route)")
+        if self.route == "serverless" and self.throughput.provisioned:
+            raise ValueError("serverless API endpoints are pay-per-token; provisioned throughput needs a deployment")
+        return self
 
 
 class Endpoint(_Strict):
