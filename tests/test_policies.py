@@ -161,6 +161,18 @@ def residency_cases() -> list[Resource]:
             modelSource={"copyFrom": arn("eu-central-1", "inference-profile", f"eu.{SONNET}")},
         ),
         resource(
+            "aws:bedrock/inferenceProfile:InferenceProfile",
+            "ip-eu-from-london",
+            eu,
+            modelSource={"copyFrom": arn("eu-west-2", "inference-profile", f"eu.{SONNET}")},
+        ),
+        resource(
+            "aws:lambda/function:Function",
+            "fn-eu-uncatalogued",
+            eu,
+            environment={"variables": {"MODEL_ID": "eu.meta.llama3-2-3b-instruct-v1:0"}},
+        ),
+        resource(
             "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput",
             "pt-us",
             eu,
@@ -347,15 +359,15 @@ def test_bedrock_model_references(residency_result: CheckResult) -> None:
     found = by_resource(residency_result, "bedrock-profile-prefix-allowed")
     for passing in ("ip-in-region", "fn-in-region-env", "pol-eu", "vpc-ok"):
         assert passing not in found, passing
-    assert "us. profile from eu-central-1 may route to us-east-1" in found["ip-us"][0]
-    assert "global. profile may route to any Region" in found["ip-global"][0]
-    assert "apac. profile from eu-central-1 may route to" in found["ip-apac"][0]
-    # eu. is "Europe", not EU: London and Zurich are destinations from eu-central-1
-    assert "eu-central-2, eu-west-2, outside residency 'eu'" in found["ip-eu"][0]
-    assert (
-        "eu-west-2" in found["fn-eu-profile-env"][0]
-        and "environment.variables.MODEL_ID" in found["fn-eu-profile-env"][0]
-    )
+    assert "us. profile has no recorded route from eu-central-1" in found["ip-us"][0]
+    assert "global. profile routes to any commercial Region" in found["ip-global"][0]
+    assert "apac. profile has no recorded route from eu-central-1" in found["ip-apac"][0]
+    # eu. from an EU member Region stays in the EU for Sonnet 4.5 (the model card's row); from London it does not
+    assert "ip-eu" not in found and "fn-eu-profile-env" not in found
+    assert "eu. profile from eu-west-2 may route to eu-west-2, outside residency 'eu'" in found["ip-eu-from-london"][0]
+    # a model the catalog does not know falls back to the prefix union: London, Zurich and Tel Aviv
+    assert "eu-central-2, eu-west-2, il-central-1, outside residency 'eu'" in found["fn-eu-uncatalogued"][0]
+    assert "environment.variables.MODEL_ID" in found["fn-eu-uncatalogued"][0]
     assert "runs in us-east-1, outside residency 'eu'" in found["pt-us"][0]
     assert "us. profile" in found["task-us-profile"][0] and "containerDefinitions" in found["task-us-profile"][0]
     assert "unknown profile prefix 'xx' (fails closed)" in found["fn-unknown-prefix"][0]
@@ -374,8 +386,8 @@ def test_iam_no_global_inference_grant(residency_result: CheckResult) -> None:
 def test_guardrail_profile_in_residency(residency_result: CheckResult) -> None:
     found = by_resource(residency_result, "guardrail-profile-in-residency")
     assert "gr-local" not in found
-    assert "may evaluate content in us-east-1" in found["gr-us"][0]
-    assert "eu-central-2, eu-west-2, outside residency 'eu'" in found["gr-eu"][0]
+    assert "may evaluate content in" in found["gr-us"][0] and "us-east-1" in found["gr-us"][0]
+    assert "eu-central-2, eu-west-2, il-central-1, outside residency 'eu'" in found["gr-eu"][0]
     assert "fails closed" in found["gr-unknown"][0]
 
 

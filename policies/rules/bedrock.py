@@ -48,6 +48,9 @@ PROVIDERS = frozenset(
     }
 )
 # A model ID always has a '-' after the provider ("amazon.nova-pro-v1:0"); a host name ("openai.azure.com") does not.
+# Judged elsewhere: application profiles and provisioned models through the resource that defines them (copyFrom,
+# modelArn), guardrail profiles by guardrail-profile-in-residency.
+OPAQUE_KINDS = frozenset({"application-inference-profile", "provisioned-model", "custom-model", "guardrail-profile"})
 _BARE = re.compile(
     r"^(?:(?P<prefix>[a-z][a-z-]{0,9})\.)?(?P<model>(?P<provider>[a-z0-9]+)\.[A-Za-z0-9._:]*-[A-Za-z0-9._:-]*)$"
 )
@@ -71,38 +74,34 @@ def providers(catalog: Catalog) -> frozenset[str]:
 
 
 def split_invoke_id(catalog: Catalog, invoke_id: str) -> tuple[str | None, str, bool]:
-    """(prefix or None, model ID, prefix unknown?) from the catalog's prefix table (catalog v2 has the same helper)."""
+    """(prefix or None, model ID, prefix unknown?): the catalog splits known prefixes; a first segment that is
+    neither a prefix nor a model provider, in front of a model ID, is an unknown prefix (fails closed)."""
+    prefix, model = catalog.split_invoke_id(invoke_id)
+    if prefix is not None:
+        return prefix, model, False
     head, _, rest = invoke_id.partition(".")
-    if head in catalog.bedrock_profiles.prefixes:
-        return head, rest, False
-    if head in providers(catalog):
+    if head in providers(catalog) or rest.partition(".")[0] not in providers(catalog):
         return None, invoke_id, False
     return head, rest, True
 
 
 def model_key(catalog: Catalog, model_id: str) -> str | None:
     """The catalog key of a Bedrock model ID (without prefix)."""
-    for key, model in catalog.models.items():
-        if model.aws is not None and model.aws.model_id == model_id:
-            return key
-    return None
+    return catalog.bedrock_model_key(model_id)
 
 
 def destinations(catalog: Catalog, model_id: str, prefix: str, source: str | None) -> frozenset[str] | None:
     """Where a `<prefix>.` profile of `model_id` may process a request from `source`; None: anywhere or unknown.
 
-    The model's own destination set where the catalog records one, else the prefix's union (fail closed wide)."""
-    if prefix not in catalog.bedrock_profiles.prefixes:
+    The model card's row for the source Region where the catalog records one, else the prefix's union (fail closed
+    wide); an unknown calling Region also falls back to the union."""
+    info = catalog.bedrock_profiles.prefixes.get(prefix)
+    if info is None:
         return None
-    key = model_key(catalog, model_id)
-    if key is not None:
-        try:
-            found = catalog.profile_destinations(key, prefix, source)  # type: ignore[call-arg]
-        except TypeError:  # catalog v1: destinations do not depend on the source Region
-            found = catalog.profile_destinations(key, prefix)
-        return found
-    union = catalog.bedrock_profiles.prefixes[prefix].destinations
-    return None if union == ANY else frozenset(union)
+    key = catalog.bedrock_model_key(model_id)
+    if key is not None and source is not None:
+        return catalog.profile_destinations(key, prefix, source)
+    return None if info.destinations == ANY else frozenset(info.destinations)
 
 
 def _ref_from_arn(catalog: Catalog, match: re.Match[str], path: str) -> ModelRef:
@@ -154,8 +153,8 @@ def ref_problem(catalog: Catalog, ref: ModelRef, source: str | None, residency: 
     """Why `ref`, invoked from `source`, may process prompts outside `residency` (None: it stays inside)."""
     aws = residency.aws
     where = f"{ref.text} at {ref.path}"
-    if ref.kind in ("application-inference-profile", "provisioned-model", "custom-model") or "*" in ref.model_id:
-        return None  # resolved through the resource that defines it (copyFrom / modelArn), or a wildcard rule's job
+    if ref.kind in OPAQUE_KINDS or "*" in ref.model_id:
+        return None  # resolved through the resource that defines it, its own rule, or the wildcard rule
     if ref.region == "":
         return f"{where} is region-less (global routing); allowed: ARNs in {allowed_regions(aws)}"
     if ref.region == "*":
@@ -172,7 +171,14 @@ def ref_problem(catalog: Catalog, ref: ModelRef, source: str | None, residency: 
         return None
     dest = destinations(catalog, ref.model_id, ref.prefix, origin)
     if dest is None:
-        return f"{where}: {ref.prefix}. profile may route to any Region; allowed: Regions in {allowed_regions(aws)}"
+        if ref.prefix == "global":
+            return (
+                f"{where}: global. profile routes to any commercial Region; allowed: Regions in {allowed_regions(aws)}"
+            )
+        return (
+            f"{where}: {ref.prefix}. profile has no recorded route from {origin or 'an unknown Region'}, so where it "
+            f"processes prompts is unknown (fails closed); allowed: Regions in {allowed_regions(aws)}"
+        )
     outside = dest - aws
     if outside:
         source_text = f" from {origin}" if origin else ""

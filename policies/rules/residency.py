@@ -272,6 +272,17 @@ def check_spillover(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
     yield from each_resource("azure-spillover-same-class", deployments, ctx, one)
 
 
+def serverless_regions(catalog: Catalog, model_id: str) -> frozenset[str] | None:
+    """Regions where the catalog offers the serverless route of the model with this azureml asset ID (a
+    `/versions/<n>` suffix ignored); None if the catalog does not know the model."""
+    base = model_id.split("/versions/")[0].lower()
+    for model in catalog.models.values():
+        serverless = model.azure.serverless if model.azure is not None else None
+        if serverless is not None and serverless.model_id.lower() == base:
+            return frozenset(serverless.regions)
+    return None
+
+
 def check_serverless_endpoints(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
     endpoints = stack.of_type(SERVERLESS_ENDPOINT)
     if not endpoints:
@@ -294,6 +305,13 @@ def check_serverless_endpoints(stack: StackView, ctx: RuleContext) -> Iterator[F
             yield (
                 f"serverless endpoint for {model} in {location} (from {how}) processes prompts outside residency "
                 f"{residency.name!r}; allowed: {allowed(residency.azure)}"
+            )
+            return
+        offered = serverless_regions(ctx.catalog, str(model))
+        if offered is not None and normalized not in offered:
+            yield (
+                f"serverless endpoint for {model} in {location}: the catalog lists no serverless route there; "
+                f"allowed: {allowed(offered & residency.azure)}"
             )
 
     yield from each_resource("azure-serverless-endpoint-region", endpoints, ctx, one)
