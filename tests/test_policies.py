@@ -112,6 +112,7 @@ def residency_cases() -> list[Resource]:
         ),
         resource("azure-native:network:Subnet", "subnet-unknown-rg", az_eu, resourceGroupName=UNKNOWN),
         resource("azure-native:authorization:RoleAssignment", "role-nowhere", az_none, scope="/subscriptions/x"),
+        resource(ACCOUNT_TYPE, "acct-in-uk-rg", az_eu, accountName="ai-uk-rg", resourceGroupName="rg-uk"),
         # azure-deployment-sku-allowed, azure-datazone-needs-member-region, azure-spillover-same-class
         *accounts,
         deployment("dep-standard-se", "ai-se", "Standard"),
@@ -309,6 +310,7 @@ def test_azure_location_from_resource_group_and_provider(residency_result: Check
         "cannot be verified at preview: resourceGroupName is unknown; azure-location-allowed fails closed"
     ]
     assert "no Azure location on the resource" in found["role-nowhere"][0]
+    assert "(from its resource group rg-uk) uksouth" in found["acct-in-uk-rg"][0], "its own name is not a parent"
 
 
 def test_azure_deployment_sku(residency_result: CheckResult) -> None:
@@ -343,7 +345,7 @@ def test_azure_spillover_same_class(residency_result: CheckResult) -> None:
         "spillover from ProvisionedManaged (regional) to dep-global-se GlobalStandard (global) changes where prompts "
         "are processed; allowed: a spillover target with a regional SKU"
     ]
-    assert "is not a deployment of account ai-se" in found["dep-ptu-missing"][0]
+    assert "is not a deployment of the same account" in found["dep-ptu-missing"][0]
     assert "fails closed" in found["dep-ptu-unknown"][0]
 
 

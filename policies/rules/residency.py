@@ -17,6 +17,7 @@ from policies.rules.base import (
     Rule,
     RuleContext,
     StackView,
+    Unknown,
     allowed,
     each_resource,
     get,
@@ -28,6 +29,7 @@ from policies.rules.bedrock import find_refs, ref_problem
 from policies.rules.where import (
     AZURE_GLOBAL_TYPES,
     AZURE_PROVIDER,
+    FOUNDRY_ACCOUNT,
     AzureLocator,
     aws_region_of,
     is_aws,
@@ -241,22 +243,32 @@ def check_datazone_member(stack: StackView, ctx: RuleContext) -> Iterator[Findin
 def check_spillover(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
     deployments = stack.of_type(DEPLOYMENT)
     skus = ctx.catalog.azure_skus.skus
+    locator = AzureLocator(stack)
+
+    def account_of(view: ResourceView) -> str:
+        """The account's URN where the stack has it (the name may be unknown at preview), else its name."""
+        found = locator.referenced(view, "accountName", (FOUNDRY_ACCOUNT,))
+        return found.urn if found is not None else str(get(view.props, "accountName"))
+
     by_name: dict[tuple[str, str], ResourceView] = {}
     for view in deployments:
-        account, name = view.props.get("accountName"), view.props.get("deploymentName")
-        if isinstance(account, str) and isinstance(name, str) and not is_unknown(account) and not is_unknown(name):
-            by_name[(account, name)] = view
+        name = view.props.get("deploymentName")
+        if isinstance(name, str) and not is_unknown(name):
+            try:
+                by_name[(account_of(view), name)] = view
+            except Unknown:
+                continue
 
     def one(view: ResourceView) -> Iterator[str]:
         target_name = get(view.props, "properties.spilloverDeploymentName")
         if not target_name:
             return
-        account = get(view.props, "accountName")
-        target = by_name.get((str(account), str(target_name)))
+        account = account_of(view)
+        target = by_name.get((account, str(target_name)))
         sku = _deployment_sku(view)
         if target is None:
             yield (
-                f"spillover target {target_name!r} is not a deployment of account {account} in this stack, so its "
+                f"spillover target {target_name!r} is not a deployment of the same account in this stack, so its "
                 "processing class cannot be proven; allowed: a deployment of the same account and class"
             )
             return

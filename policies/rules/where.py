@@ -114,6 +114,8 @@ class AzureLocator:
             return str(own), "its location"
         if depth < 3:
             for key, types, _ in _PARENTS:
+                if view.type in types:
+                    continue  # an account's accountName is its own name, not a parent
                 parent = self.referenced(view, key, types)
                 if parent is not None:
                     found, _how = self.location(parent, depth + 1)
