@@ -20,6 +20,7 @@ from crosscloud.reports.markdown import render_markdown
 from crosscloud.reports.sarif import render_sarif
 from policies.rules import portability, residency
 from tests.conftest import FIXTURES
+from tests.test_reports import assert_valid_sarif
 
 STACK_DIR = FIXTURES / "stacks" / "noncompliant"
 
@@ -140,7 +141,7 @@ def test_markdown_report_of_the_fixture(fixture_result: CheckResult, tmp_path: P
 
 
 def test_sarif_points_at_the_stack_file_key(fixture_result: CheckResult) -> None:
-    sarif = json.loads(render_sarif(fixture_result, root=STACK_DIR))
+    sarif = assert_valid_sarif(render_sarif(fixture_result, root=STACK_DIR))
     [run] = sarif["runs"]
     results = run["results"]
     assert len(results) == len(fixture_result.violations)

@@ -86,7 +86,18 @@ def render_markdown(result: CheckResult, limit: int = GITHUB_COMMENT_LIMIT) -> s
     if not violations:
         head.append("No policy violations.")
     order = {"mandatory": 0, "remediate": 0, "advisory": 1}
-    ranked = sorted(violations, key=lambda v: (order.get(v.enforcement_level, 2), v.policy_pack))
+    severity = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    worst: dict[tuple[str, int], tuple[int, int]] = {}  # per (pack, level): (worst severity, -count)
+    for v in violations:
+        key = (v.policy_pack, order.get(v.enforcement_level, 2))
+        best, count = worst.get(key, (9, 0))
+        worst[key] = (min(best, severity.get(v.severity, 4)), count - 1)
+
+    def section(v: Violation) -> tuple[int, tuple[int, int], str]:
+        level = order.get(v.enforcement_level, 2)
+        return level, worst[(v.policy_pack, level)], v.policy_pack
+
+    ranked = sorted(violations, key=section)  # stable: keeps sorted_violations' severity order inside a section
     for (pack, level), in_pack in groupby(ranked, key=lambda v: (v.policy_pack, v.enforcement_level)):
         items = list(in_pack)
         blocks.append((0, [f"### {escape(pack)}: {_LEVEL_TITLE.get(level, escape(level))} ({len(items)})", ""]))

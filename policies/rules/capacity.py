@@ -86,7 +86,8 @@ def commitment(view: ResourceView, ctx: RuleContext) -> str | None:
         sku = get(view.props, "sku.name")
         info = ctx.catalog.azure_skus.skus.get(str(sku))
         if info is not None and info.provisioned:
-            return f"a {sku} deployment ({get(view.props, 'sku.capacity') or '?'} PTU)"
+            capacity = get(view.props, "sku.capacity")
+            return f"a {sku} deployment ({int(capacity) if capacity else '?'} PTU)"
     return None
 
 

@@ -80,7 +80,7 @@ def check_exit_plan(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
         get(view.props, f"tags.{tag}")
     if value in (None, ""):
         yield (
-            f"{feature} has no counterpart on the other cloud and no '{tag}' tag; allowed: a '{tag}' tag naming the "
+            f"{feature} has no counterpart on the other cloud and no '{tag}' tag; allowed: tag '{tag}' naming the "
             "exit plan (document or URL), e.g. via crosscloud:tags"
         )
 
