@@ -298,19 +298,23 @@ def test_azure_location_from_resource_group_and_provider(residency_result: Check
     found = by_resource(residency_result, "azure-location-allowed")
     for passing in ("rg-ok", "rg-display-name", "dns-global", "az-eu", "subnet-in-ok-rg"):
         assert passing not in found, passing
-    assert found["rg-norway"][0].startswith("Azure location (from its location) norwayeast is outside residency 'eu'")
+    assert found["rg-norway"][0].startswith("Azure location norwayeast is outside residency 'eu'")
     assert "is not a known region" in found["rg-typo"][0]
     assert "rg-unknown" in found and "fails closed" in found["rg-unknown"][0]
     assert "rg-global" in found, "'global' is only accepted for DNS resource types"
     assert "az-uk" in found
     assert "from its provider" in found["rg-from-uk-provider"][0]
-    assert "(from its resource group rg-uk) uksouth" in found["subnet-in-uk-rg"][0]
-    assert "(from its resource group rg-uk) uksouth" in found["subnet-dep-uk-rg"][0]  # via the property dependency
+    assert "Azure location uksouth (from its resource group rg-uk) is outside" in found["subnet-in-uk-rg"][0]
+    assert (
+        "Azure location uksouth (from its resource group rg-uk) is outside" in found["subnet-dep-uk-rg"][0]
+    )  # via the property dependency
     assert found["subnet-unknown-rg"] == [
         "cannot be verified at preview: resourceGroupName is unknown; azure-location-allowed fails closed"
     ]
     assert "no Azure location on the resource" in found["role-nowhere"][0]
-    assert "(from its resource group rg-uk) uksouth" in found["acct-in-uk-rg"][0], "its own name is not a parent"
+    assert "Azure location uksouth (from its resource group rg-uk) is outside" in found["acct-in-uk-rg"][0], (
+        "its own name is not a parent"
+    )
 
 
 def test_azure_deployment_sku(residency_result: CheckResult) -> None:

@@ -86,17 +86,17 @@ def check_aws_region(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
 # -- Azure location ----------------------------------------------------------------------------------------------
 
 
-def azure_location_problem(
-    location: str, catalog: Catalog, ctx: RuleContext, what: str = "Azure location"
-) -> str | None:
+def azure_location_problem(location: str, catalog: Catalog, ctx: RuleContext, how: str = "") -> str | None:
+    """Why `location` (found `how`, e.g. "its resource group rg-1") is not allowed, or None."""
     assert ctx.residency is not None
     normalized = normalize_azure_location(location)
     if normalized in ctx.residency.azure:
         return None
+    source = f" (from {how})" if how and how != "its location" else ""
     if normalized not in catalog.regions.azure_regions:
-        return f"{what} {location!r} is not a known region; allowed: {allowed(ctx.residency.azure)}"
+        return f"Azure location {location!r}{source} is not a known region; allowed: {allowed(ctx.residency.azure)}"
     return (
-        f"{what} {location} is outside residency {ctx.residency.name!r} (crosscloud:azure.location); "
+        f"Azure location {location}{source} is outside residency {ctx.residency.name!r} (crosscloud:azure.location); "
         f"allowed: {allowed(ctx.residency.azure)}"
     )
 
@@ -130,7 +130,7 @@ def check_azure_locations(stack: StackView, ctx: RuleContext) -> Iterator[Findin
             if view.type not in AZURE_GLOBAL_TYPES:
                 yield f"location 'global' is only allowed for DNS types; allowed: {allowed(ctx.residency.azure)}"  # type: ignore[union-attr]
             return
-        problem = azure_location_problem(location, ctx.catalog, ctx, f"Azure location (from {how})")
+        problem = azure_location_problem(location, ctx.catalog, ctx, how)
         if problem:
             yield problem
 
