@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from crosscloud.engine.check import check_graph
-from crosscloud.engine.graph import UNKNOWN, Resource
+from crosscloud.engine.graph import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, Resource
 from crosscloud.engine.project import Project
 from crosscloud.engine.violations import CheckResult
 from policies.rules.base import ResourceView, RuleContext
@@ -201,6 +201,12 @@ def residency_cases() -> list[Resource]:
         ),
         resource(
             "aws:lambda/function:Function",
+            "fn-secret-env",
+            eu,
+            environment={"variables": {"MODEL_ID": {SECRET_SIG_KEY: SECRET_SIG, "value": f"us.{SONNET}"}}},
+        ),
+        resource(
+            "aws:lambda/function:Function",
             "fn-unknown-prefix",
             eu,
             environment={"variables": {"MODEL_ID": f"xx.{SONNET}"}},
@@ -377,6 +383,8 @@ def test_bedrock_model_references(residency_result: CheckResult) -> None:
     assert "runs in us-east-1, outside residency 'eu'" in found["pt-us"][0]
     assert "us. profile" in found["task-us-profile"][0] and "containerDefinitions" in found["task-us-profile"][0]
     assert "unknown profile prefix 'xx' (fails closed)" in found["fn-unknown-prefix"][0]
+    # a secret is plaintext to a pack (pulumi_policy unwraps it); reports redact it (tests/test_reports.py)
+    assert "environment.variables.MODEL_ID: us. profile" in found["fn-secret-env"][0]
     assert "fails closed" in found["fn-unknown-region"][0]
     assert "region-less (global routing)" in found["pol-global"][0]
     assert "fails closed" in found["pol-unknown"][0]

@@ -149,3 +149,17 @@ def test_config_lines_follow_lists(tmp_path: Path) -> None:
     assert config_line(lines, "endpoint 'b' (crosscloud:endpoints[1]): wrong") == 5
     assert config_line(lines, "see crosscloud:endpoints[0].aws.model") == 4
     assert config_line(lines, "nothing here") is None
+
+
+def test_secret_values_are_redacted_in_markdown_and_sarif(tmp_path: Path) -> None:
+    from crosscloud.engine.graph import SECRET_SIG, SECRET_SIG_KEY, Graph, Resource
+
+    secret = {SECRET_SIG_KEY: SECRET_SIG, "value": "us.anthropic.model-v1:0"}
+    fn = Resource(URN.format("fn"), "aws:lambda/function:Function", "fn", None, None, True, {"env": secret})
+    checked = result([violation("rule-a", "fn", "us.anthropic.model-v1:0 at env: leaves the set")])
+    checked.graph = Graph("crosscloud", "prod", {}, [fn])
+    text = render_markdown(checked)
+    assert "us.anthropic" not in text and "\\[secret\\] at env" in text
+    sarif = assert_valid_sarif(render_sarif(checked, root=tmp_path))
+    assert sarif["runs"][0]["results"][0]["message"]["text"] == "[secret] at env: leaves the set"
+    assert "us.anthropic" not in json.dumps(sarif)

@@ -11,6 +11,7 @@ from collections import Counter
 from itertools import groupby
 
 from crosscloud.engine.violations import CheckResult, PolicyMeta, Violation
+from crosscloud.reports.redaction import redact, secret_values
 
 GITHUB_COMMENT_LIMIT = 65_536
 _ZWSP = "\u200b"  # breaks @mentions, #refs and autolinks without changing what a reader sees
@@ -60,17 +61,20 @@ def _summary(result: CheckResult) -> list[str]:
             f"{per_pack[(pack.name, 'advisory')]} |"
         )
     lines.append(f"| **total** | | {sum(len(p.policies) for p in result.packs)} | {s['mandatory']} | {s['advisory']} |")
+    notes = [f"> {escape(note)}" for note in result.notes]
+    if notes:
+        lines += ["", "> **Offline run:** what this check could not know or apply:", *notes]
     return [*lines, ""]
 
 
-def _policy_block(policy: str, group: list[Violation], meta: PolicyMeta | None) -> list[str]:
+def _policy_block(policy: str, group: list[Violation], meta: PolicyMeta | None, secrets: list[str]) -> list[str]:
     severity = group[0].severity or (meta.severity if meta else "") or "unspecified"
     description = meta.description if meta else group[0].description
     lines = [f"#### {code(policy)} · {escape(severity)} · {len(group)}", ""]
     if description:
         lines += [f"_{escape(description)}_", ""]
     for v in group:
-        lines.append(f"- {code(resource_label(v.urn))}: {escape(v.message)}")
+        lines.append(f"- {code(resource_label(v.urn))}: {escape(redact(v.message, secrets))}")
     if meta and meta.remediation:
         lines += ["", f"**How to fix:** {escape(meta.remediation)}"]
     return [*lines, ""]
@@ -81,6 +85,7 @@ def render_markdown(result: CheckResult, limit: int = GITHUB_COMMENT_LIMIT) -> s
     says how many violations are not shown."""
     metas = {(p.name, name): meta for p in result.packs for name, meta in p.policies.items()}
     violations = result.sorted_violations()
+    secrets = secret_values(result)
     head = _summary(result)
     blocks: list[tuple[int, list[str]]] = []  # (violations in the block, lines)
     if not violations:
@@ -105,7 +110,7 @@ def render_markdown(result: CheckResult, limit: int = GITHUB_COMMENT_LIMIT) -> s
         for v in items:
             by_policy.setdefault(v.policy, []).append(v)
         for policy, group in by_policy.items():
-            blocks.append((len(group), _policy_block(policy, group, metas.get((pack, policy)))))
+            blocks.append((len(group), _policy_block(policy, group, metas.get((pack, policy)), secrets)))
     text = "\n".join(head) + "\n"
     chunks = [(count, "\n".join(lines) + "\n") for count, lines in blocks]
     full = text + "".join(chunk for _, chunk in chunks)

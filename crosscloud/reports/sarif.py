@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from crosscloud.engine.violations import CheckResult
+from crosscloud.reports.redaction import redact, secret_values
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/acme/crosscloud"
@@ -98,16 +99,18 @@ def render_sarif(result: CheckResult, stack_file: str | None = None, root: Path 
                 }
             )
     results = []
+    secrets = secret_values(result)
     for v in result.sorted_violations():
+        message = redact(v.message or v.description or v.policy, secrets)
         rule_id = f"{v.policy_pack}/{v.policy}"
         physical: dict[str, Any] = {"artifactLocation": {"uri": location_file, "uriBaseId": "%SRCROOT%"}}
-        line = config_line(lines, v.message, remediation.get(rule_id, ""))
+        line = config_line(lines, message, remediation.get(rule_id, ""))
         if line is not None:
             physical["region"] = {"startLine": line}
         entry: dict[str, Any] = {
             "ruleId": rule_id,
             "level": _LEVEL.get(v.enforcement_level, "warning"),
-            "message": {"text": v.message or v.description or v.policy},
+            "message": {"text": message},
             "locations": [
                 {
                     "physicalLocation": physical,
@@ -116,7 +119,7 @@ def render_sarif(result: CheckResult, stack_file: str | None = None, root: Path 
                     ],
                 }
             ],
-            "partialFingerprints": {"crosscloud/v1": f"{rule_id}|{v.urn}|{v.message}"},
+            "partialFingerprints": {"crosscloud/v1": f"{rule_id}|{v.urn}|{message}"},
             "properties": {"enforcementLevel": v.enforcement_level, "severity": v.severity},
         }
         if rule_id in index:
