@@ -163,3 +163,12 @@ def test_secret_values_are_redacted_in_markdown_and_sarif(tmp_path: Path) -> Non
     sarif = assert_valid_sarif(render_sarif(checked, root=tmp_path))
     assert sarif["runs"][0]["results"][0]["message"]["text"] == "[secret] at env: leaves the set"
     assert "us.anthropic" not in json.dumps(sarif)
+
+
+def test_sarif_finds_the_stack_file_next_to_the_packs(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n", encoding="utf-8")
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  crosscloud:aws:\n    region: x\n", encoding="utf-8")
+    checked = result([violation("rule-a", "a1", "bad crosscloud:aws.region")])
+    checked.packs = [PackInfo("crosscloud-x", "0.2.0", str(tmp_path / "policies" / "x"), checked.packs[0].policies)]
+    sarif = assert_valid_sarif(render_sarif(checked))
+    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 3}

@@ -64,9 +64,20 @@ def config_line(lines: dict[str, int], *texts: str) -> int | None:
     return None
 
 
+def _project_root(result: CheckResult, root: Path | None) -> Path:
+    """`root`, else the project whose policies/ folder holds the packs (where the stack file is), else the cwd."""
+    if root is not None:
+        return root
+    for pack in result.packs:
+        candidate = Path(pack.path).parent.parent
+        if (candidate / "Pulumi.yaml").is_file():
+            return candidate
+    return Path.cwd()
+
+
 def render_sarif(result: CheckResult, stack_file: str | None = None, root: Path | None = None) -> str:
     location_file = stack_file or f"Pulumi.{result.stack}.yaml"
-    lines = config_lines((root or Path.cwd()) / location_file)
+    lines = config_lines(_project_root(result, root) / location_file)
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     remediation: dict[str, str] = {}
