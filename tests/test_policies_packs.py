@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from crosscloud.engine.check import check_graph
+from crosscloud.engine.check import PackRun, check_graph
 from crosscloud.engine.graph import UNKNOWN, Graph, Resource
+from crosscloud.engine.policy_config import read_policy_config
 from crosscloud.engine.project import Project
 from crosscloud.engine.violations import CheckResult
 from policies.rules import capacity, governance, portability, security
@@ -236,8 +237,12 @@ def case_graph() -> Graph:
 
 @pytest.fixture(scope="module")
 def packs_result(project: Project) -> CheckResult:
-    packs = [project.root / "policies" / name for name in PACKS]
-    return check_graph(case_graph(), packs)
+    """The four packs with the prod policy-config files, as `crosscloud preview prod` pairs them."""
+    policies = project.root / "policies"
+    runs = [
+        PackRun(policies / name, read_policy_config(policies / "config" / "prod" / f"{name}.json")) for name in PACKS
+    ]
+    return check_graph(case_graph(), runs)
 
 
 def test_pack_metadata(packs_result: CheckResult) -> None:
@@ -325,6 +330,8 @@ def test_guardrails_and_logging_beside_bedrock_grants(packs_result: CheckResult)
 
 def test_gpu_reservation_bounded(packs_result: CheckResult) -> None:
     found = by_resource(packs_result, "gpu-reservation-bounded")
+    levels = {v.enforcement_level for v in packs_result.violations if v.policy == "gpu-reservation-bounded"}
+    assert levels == {"mandatory"}, "a GPU reservation without an end date blocks prod"
     assert "gpu-ok" not in found and "az-gpu-end-tag" not in found
     assert "no end date" in found["gpu-unbounded"][0]
     assert found["gpu-too-many"] == ["reserves 32 instances; allowed: at most 8"]
