@@ -3,7 +3,7 @@
 UV := $(shell sh scripts/ensure-uv)
 RUN := $(UV) run --frozen
 
-.PHONY: preview preview-prod test lint typecheck ci clean
+.PHONY: preview preview-prod test lint typecheck ci clean packs
 
 .venv/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen
@@ -15,6 +15,10 @@ preview: .venv/.synced
 
 preview-prod: .venv/.synced
 	$(RUN) crosscloud preview prod
+
+## Self-contained copies of the policy packs (rules and catalog vendored) for `pulumi policy publish`: dist/packs/<pack>.
+packs: .venv/.synced
+	$(RUN) python -m policies.build
 
 ## The test suite (the same command CI runs).
 test: .venv/.synced
