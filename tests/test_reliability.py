@@ -20,6 +20,7 @@ from tests.conftest import CHECKOUT, FIXTURES, ROOT, copy_project
 from tests.graphs import graph, provider
 
 PLAINTEXT = "hunter2-plaintext"
+ONE_PACK = ("--policy-pack", str(ROOT / "policies" / "residency"))
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -119,7 +120,7 @@ def test_graph_and_policy_config_files_are_bounded(
     big.write_text(json.dumps({"x": "y" * 2048}), encoding="utf-8")
     code, _out, err = run(capsys, "check", "--graph", str(big), "-C", str(ROOT))
     assert code == 2 and "larger than" in one_line(err)
-    code, _out, err = run(capsys, "check", "dev", "-C", str(ROOT), "--policy-config", str(big))
+    code, _out, err = run(capsys, "check", "dev", "-C", str(ROOT), *ONE_PACK, "--policy-config", str(big))
     assert code == 2 and "larger than" in one_line(err)
     code, _out, err = run(capsys, "check", "--graph", str(tmp_path), "-C", str(ROOT))
     assert code == 2 and "is a directory" in one_line(err)
@@ -159,7 +160,7 @@ def test_a_wrong_policy_config_is_exit_2(
 def test_a_policy_config_that_is_not_utf8_is_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "policy.json"
     path.write_bytes(b'{"all": "\xff"}')
-    code, _out, err = run(capsys, "check", "dev", "-C", str(ROOT), "--policy-config", str(path))
+    code, _out, err = run(capsys, "check", "dev", "-C", str(ROOT), *ONE_PACK, "--policy-config", str(path))
     assert code == 2 and "not UTF-8" in one_line(err)
 
 
