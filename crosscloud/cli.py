@@ -126,7 +126,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(lines: str, code: int) -> int:
-    for line in printable(lines).splitlines():
+    """Bad input: one line per problem. Any other failure: one line, whatever the exception's text held."""
+    text = printable(lines)
+    for line in text.splitlines() if code == EXIT_INPUT else [" ".join(text.split())]:
         print(line if line.startswith("crosscloud") or code == EXIT_INPUT else f"crosscloud: {line}", file=sys.stderr)
     return code
 
