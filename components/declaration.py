@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import pulumi
-from pulumi.runtime.config import CONFIG, get_config_env
+from pulumi.runtime.config import CONFIG, get_config_env, get_config_secret_keys_env, is_config_secret
 
-from crosscloud.declaration import Declaration, DeclarationError, declaration_from_config
+from crosscloud.declaration import ConfigIssue, Declaration, DeclarationError, declaration_from_config
+
+NAMESPACE = "crosscloud:"
 
 
 def load_from_pulumi() -> Declaration:
-    """The validated declaration of the running stack; a config error ends the run cleanly (no traceback)."""
+    """The validated declaration of the running stack; a config error ends the run cleanly (no traceback).
+
+    A crosscloud key set with `pulumi config set --secret` reaches the program as plain text: used as a tag or a name
+    it would land in the cloud and the state unencrypted. crosscloud keys hold no secrets, so such a key is refused.
+    """
     config = {**get_config_env(), **CONFIG.get()}
+    file = f"Pulumi.{pulumi.get_stack()}.yaml"
+    secret = sorted(
+        k for k in config if k.startswith(NAMESPACE) and (k in get_config_secret_keys_env() or is_config_secret(k))
+    )
     try:
-        return declaration_from_config(config, f"Pulumi.{pulumi.get_stack()}.yaml")
+        if secret:
+            raise DeclarationError(
+                [
+                    ConfigIssue(file, key, "is set as a secret; crosscloud keys hold no secrets (keyless by design)")
+                    for key in secret
+                ]
+            )
+        return declaration_from_config(config, file, project=pulumi.get_project(), stack=pulumi.get_stack())
     except DeclarationError as exc:
         raise pulumi.RunError(str(exc)) from None

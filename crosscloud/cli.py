@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import time
+import traceback
 from pathlib import Path
-from typing import Any
 
 from crosscloud.catalog import CatalogError, load_catalog
 from crosscloud.declaration import (
     ConfigIssue,
     DeclarationError,
     declaration_from_config,
-    pulumi_config_map,
+    printable,
     read_stack_file,
+    stack_name_problem,
 )
-from crosscloud.engine.analyzer import ENFORCEMENT_LEVELS, PackError
-from crosscloud.engine.check import check_graph
+from crosscloud.engine.analyzer import PackError
+from crosscloud.engine.check import PackRun, check_graph
+from crosscloud.engine.config import merge_project_config, stack_tags
 from crosscloud.engine.graph import Graph
+from crosscloud.engine.policy_config import read_policy_config
 from crosscloud.engine.project import Project, find_project
 from crosscloud.engine.synth import ProgramError, synthesize
 from crosscloud.engine.violations import CheckResult
@@ -41,6 +46,14 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INPUT)
 
 
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (argparse turns the ValueError into a usage error, exit 2)."""
+    value = float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(text)
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -55,11 +68,27 @@ def _parser() -> argparse.ArgumentParser:
         help="a pack folder (repeatable); default: every policies/*/PulumiPolicy.yaml",
     )
     packs.add_argument(
-        "--policy-config", type=Path, metavar="FILE", help="policy config JSON, as pulumi's --policy-pack-config"
+        "--policy-config",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="policy config JSON for the pack in the same position (repeatable), as pulumi's --policy-pack-config; "
+        "default: policies/config/<stack>/<pack-folder>.json where it exists",
+    )
+    packs.add_argument(
+        "--organization",
+        default=os.environ.get("PULUMI_ORGANIZATION") or "organization",
+        help="the organization packs see (default: $PULUMI_ORGANIZATION, else 'organization' as the local backend)",
+    )
+    packs.add_argument(
+        "--graph-out",
+        type=Path,
+        metavar="FILE",
+        help="write the graph the packs analysed (inputs after remediation) to FILE",
     )
     packs.add_argument(
         "--pack-timeout",
-        type=float,
+        type=_seconds,
         default=60.0,
         metavar="SECONDS",
         help="how long a pack may take to start and to answer one call (default 60)",
@@ -73,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     parser = _Parser(prog="crosscloud", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser(
         "preview", parents=[common, packs, stack_file], help="offline preview of a stack with policy results"
@@ -96,13 +126,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(lines: str, code: int) -> int:
-    for line in lines.splitlines():
+    for line in printable(lines).splitlines():
         print(line if line.startswith("crosscloud") or code == EXIT_INPUT else f"crosscloud: {line}", file=sys.stderr)
     return code
 
 
 def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
+    problem = stack_name_problem(stack)
+    if problem:
+        raise DeclarationError([ConfigIssue.given("crosscloud", "STACK", stack, problem)])
     path = config_file or project.stack_file(stack)
+    if path.is_dir():
+        raise DeclarationError([ConfigIssue(str(path), "-", "is a directory, not a stack file")])
     if not path.is_file():
         stacks = ", ".join(project.stacks()) or "none"
         raise DeclarationError(
@@ -112,55 +147,66 @@ def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
                 )
             ]
         )
-    config = read_stack_file(path)
-    declaration_from_config(config, str(path))  # bad input stops here, with every problem on its own line
-    return synthesize(project, stack, pulumi_config_map(config))
+    config = merge_project_config(project, read_stack_file(path), str(path))
+    # Bad input stops here, with every problem on its own line.
+    declaration_from_config(config, str(path), project=project.name, stack=stack)
+    graph = synthesize(project, stack, config)
+    graph.tags = stack_tags(project, graph.config, str(path))
+    return graph
 
 
-def _packs(project: Project, chosen: list[Path] | None) -> list[Path]:
+def _packs(project: Project, stack: str, chosen: list[Path] | None, configs: list[Path] | None) -> list[PackRun]:
+    """The packs and the config file paired with each: `--policy-config` in the order of the packs, else the
+    stack's file under policies/config/<stack>/<pack-folder>.json where one exists."""
     packs = [p.resolve() for p in chosen] if chosen else project.policy_packs()
     for pack in packs:
         if not (pack / "PulumiPolicy.yaml").is_file():
             raise DeclarationError([ConfigIssue(str(pack), "-", "is not a policy pack (no PulumiPolicy.yaml)")])
     if not packs:
         raise DeclarationError([ConfigIssue(str(project.root / "policies"), "-", "no policy packs found")])
-    return packs
-
-
-def _policy_config(path: Path | None) -> dict[str, Any] | None:
-    if path is None:
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DeclarationError([ConfigIssue(str(path), "-", "file not found")]) from None
-    except json.JSONDecodeError as exc:
-        raise DeclarationError([ConfigIssue(str(path), f"line {exc.lineno}", f"malformed JSON: {exc.msg}")]) from None
-    if not isinstance(data, dict):
-        raise DeclarationError([ConfigIssue(str(path), "-", "policy config maps policy names to a level or an object")])
-    levels = ", ".join(ENFORCEMENT_LEVELS)
-    for policy, settings in data.items():
-        level = settings.get("enforcementLevel") if isinstance(settings, dict) else settings
-        if not isinstance(settings, (str, dict)) or (level is not None and level not in ENFORCEMENT_LEVELS):
-            raise DeclarationError([ConfigIssue.given(str(path), policy, level, "is not an enforcement level", levels)])
-    return data
+    if configs:
+        if len(configs) != len(packs):
+            names = ", ".join(p.name for p in packs)
+            raise DeclarationError(
+                [
+                    ConfigIssue(
+                        "--policy-config",
+                        "-",
+                        f"{len(configs)} given for {len(packs)} policy packs ({names}); "
+                        "give one per --policy-pack, in the same order",
+                    )
+                ]
+            )
+        files: list[Path | None] = list(configs)
+    else:
+        defaults = [project.root / "policies" / "config" / stack / f"{pack.name}.json" for pack in packs]
+        files = [path if path.is_file() else None for path in defaults]
+    return [PackRun(pack, read_policy_config(f) if f else None) for pack, f in zip(packs, files, strict=True)]
 
 
 def _check(project: Project, graph: Graph, args: argparse.Namespace) -> CheckResult:
-    return check_graph(
+    result = check_graph(
         graph,
-        _packs(project, args.policy_pack),
-        _policy_config(args.policy_config),
+        _packs(project, graph.stack, args.policy_pack, args.policy_config),
         start_timeout=args.pack_timeout,
         rpc_timeout=args.pack_timeout,
+        organization=args.organization,
     )
+    if args.graph_out is not None and result.graph is not None:
+        result.graph.write(args.graph_out)
+    return result
 
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise DeclarationError(
+            [ConfigIssue(str(output), "-", f"cannot write the output file: {exc.strerror}")]
+        ) from None
 
 
 def _verdict(result: CheckResult) -> int:
@@ -193,7 +239,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         if (args.stack is None) == (args.graph is None):
             raise DeclarationError([ConfigIssue("crosscloud check", "-", "name a STACK or --graph FILE (one of them)")])
-        graph = Graph.read(args.graph) if args.graph else _synth(project, args.stack, args.config_file)
+        if args.graph:
+            graph = Graph.read(args.graph)
+            graph.tags = graph.tags or stack_tags(project, graph.config, str(args.graph))
+        else:
+            graph = _synth(project, args.stack, args.config_file)
         result = _check(project, graph, args)
         _emit(RENDERERS[args.format](result), args.output)
         return _verdict(result)
@@ -215,6 +265,19 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        return _guarded(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # anything unforeseen is our failure (3), never a verdict (0/1)
+        if args.debug:
+            traceback.print_exc()
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        hint = "" if args.debug else " (run with --debug for the traceback)"
+        return _fail(f"internal error: {detail}{hint}", EXIT_FAILURE)
+
+
+def _guarded(args: argparse.Namespace) -> int:
+    try:
         return _run(args)
     except DeclarationError as exc:
         return _fail(str(exc), EXIT_INPUT)
@@ -224,8 +287,6 @@ def main(argv: list[str] | None = None) -> int:
         )
     except CatalogError as exc:
         return _fail(f"catalog data is invalid: {exc}", EXIT_FAILURE)
-    except KeyboardInterrupt:
-        return 130
 
 
 if __name__ == "__main__":

@@ -211,3 +211,20 @@ def test_policy_config_levels_are_validated_and_all_applies(tmp_path: Path, caps
     report = json.loads(capsys.readouterr().out)
     assert report["summary"]["advisory"] == len(report["violations"]) > 0
     assert {v["policy"] for v in report["violations"]} == {"aws-region-allowed"}
+
+
+def test_organization_option_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crosscloud.cli import _parser
+
+    monkeypatch.delenv("PULUMI_ORGANIZATION", raising=False)
+    assert _parser().parse_args(["check", "dev"]).organization == "organization"
+    monkeypatch.setenv("PULUMI_ORGANIZATION", "acme")
+    assert _parser().parse_args(["check", "dev"]).organization == "acme"
+    assert _parser().parse_args(["check", "dev", "--organization", "other"]).organization == "other"
+
+
+def test_policy_config_files_pair_with_packs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one = tmp_path / "one.json"
+    one.write_text("{}")
+    assert main(["check", "dev", "-C", str(ROOT), "--policy-config", str(one), "--policy-config", str(one)]) == 2
+    assert "--policy-config: -: 2 given for 1 policy packs (residency)" in capsys.readouterr().err

@@ -109,9 +109,22 @@ def test_stack_tags_add_traceability() -> None:
 def test_program_config_error_is_a_clean_run_error() -> None:
     from components.declaration import load_from_pulumi
 
-    pulumi.runtime.set_all_config({"crosscloud:residency": "mars"}, [])
+    pulumi.runtime.set_all_config({"crosscloud:residency": "mars", "crosscloud:environment": "dev"}, [])
     try:
         with pytest.raises(pulumi.RunError, match="crosscloud:residency: 'mars' is not a residency set"):
+            load_from_pulumi()
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+
+
+def test_program_refuses_crosscloud_keys_set_as_secrets() -> None:
+    """`pulumi config set --secret crosscloud:tags ...` reaches the program in plain text: refused, not tagged."""
+    from components.declaration import load_from_pulumi
+
+    config = {"crosscloud:residency": "eu", "crosscloud:environment": "dev", "crosscloud:tags": '{"owner": "x"}'}
+    pulumi.runtime.set_all_config(config, ["crosscloud:tags"])
+    try:
+        with pytest.raises(pulumi.RunError, match="crosscloud:tags: is set as a secret; crosscloud keys hold no"):
             load_from_pulumi()
     finally:
         pulumi.runtime.set_all_config({}, [])

@@ -197,7 +197,7 @@ def test_public_cidr_is_refused() -> None:
     config = stack_config()
     config["crosscloud:aws"]["network"]["cidr"] = "8.8.0.0/16"
     [line] = errors_of(config)
-    assert "crosscloud:aws.network.cidr: '8.8.0.0/16': must be a private (RFC 1918) range" in line
+    assert "crosscloud:aws.network.cidr: '8.8.0.0/16': must lie inside a private range (10.0.0.0/8" in line
 
 
 def test_gpu_sku_without_a_reservation_type_in_the_region() -> None:

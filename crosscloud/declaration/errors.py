@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# C0/C1 controls (escape sequences start here), DEL, and the bidirectional controls that reorder what a reviewer sees
+# ("Trojan Source"): shown as escapes, never sent to a terminal or a report raw.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with control and bidi characters replaced by visible escapes (\\x1b, \\u202e)."""
+    return _UNSAFE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def _short(value: object, limit: int = 60) -> str:
@@ -35,7 +45,7 @@ class ConfigIssue:
         line = f"{self.file}: {self.path}: {self.problem}"
         if self.allowed is not None:
             line += f"; allowed: {self.allowed}"
-        return " ".join(line.split())  # one line, whatever the inputs contained
+        return " ".join(printable(line).split())  # one visible line, whatever the inputs contained
 
     @classmethod
     def given(cls, file: str, path: str, value: object, problem: str, allowed: str | None = None) -> ConfigIssue:

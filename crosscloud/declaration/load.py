@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from crosscloud.declaration import bounded_yaml
 from crosscloud.declaration.errors import ConfigIssue, DeclarationError, _short, did_you_mean, join_allowed
 from crosscloud.declaration.spec import PlatformSpec
 
@@ -26,8 +27,9 @@ NAMESPACE = "crosscloud"
 STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
 
 
-class StackFileLoader(yaml.SafeLoader):
-    """YAML as Pulumi reads stack files (YAML 1.2 core scalars): dates stay strings, only true/false are booleans.
+class StackFileLoader(bounded_yaml.StrictKeysLoader):
+    """YAML as Pulumi reads stack files (YAML 1.2 core scalars): dates stay strings, only true/false are booleans,
+    and a duplicate key is an error.
 
     PyYAML follows YAML 1.1, where `NO` is false and `2026-12-07` a date; Pulumi would pass both on as strings.
     """
@@ -49,19 +51,31 @@ StackFileLoader.add_implicit_resolver(
 def read_stack_file(path: Path) -> dict[str, Any]:
     """The `config:` map of a Pulumi stack file, or a one-line DeclarationError."""
     name = str(path)
+
+    def fail(where: str, problem: str) -> DeclarationError:
+        return DeclarationError([ConfigIssue(name, where, problem)])
+
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.is_dir():
+            raise fail("-", "is a directory, not a stack file")
+        if path.stat().st_size > bounded_yaml.MAX_FILE_BYTES:
+            raise fail("-", f"is larger than {bounded_yaml.MAX_FILE_BYTES // 1024} KiB; a stack file is small")
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise DeclarationError([ConfigIssue(name, "-", "file not found")]) from None
+        raise fail("-", "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise fail(f"byte {exc.start}", "is not UTF-8 text (Pulumi stack files are UTF-8)") from None
     except OSError as exc:
-        raise DeclarationError([ConfigIssue(name, "-", f"cannot read file: {exc.strerror}")]) from None
+        raise fail("-", f"cannot read file: {exc.strerror}") from None
     try:
-        document = yaml.load(text, Loader=StackFileLoader)  # noqa: S506 - a SafeLoader subclass
+        document = bounded_yaml.load(text, StackFileLoader)
+    except bounded_yaml.YamlLimitError as exc:
+        raise fail("-", str(exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "-"
         problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise DeclarationError([ConfigIssue(name, where, f"malformed YAML: {problem}")]) from None
+        raise fail(where, f"malformed YAML: {problem}") from None
     if document is None:
         document = {}
     if not isinstance(document, dict):
@@ -138,8 +152,20 @@ def _issue(file: str, error: ErrorDetails) -> ConfigIssue:
     return ConfigIssue(file, path, f"{_short(error['input'])}: {message}")
 
 
-def parse_config(config: dict[str, Any], file: str) -> PlatformSpec:
-    """Validate the `crosscloud:*` keys of a config map into a PlatformSpec (structure only; see checks.py)."""
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def stack_of(file: str) -> str | None:
+    """'Pulumi.prod.yaml' -> 'prod'."""
+    match = re.fullmatch(r"Pulumi\.(.+)\.ya?ml", Path(file).name)
+    return match.group(1) if match else None
+
+
+def parse_config(config: dict[str, Any], file: str, stack: str | None = None) -> PlatformSpec:
+    """Validate the `crosscloud:*` keys of a config map into a PlatformSpec (structure only; see checks.py).
+
+    `environment` defaults to the stack's name when that is dev, staging or prod, and is required otherwise.
+    """
     fields = PlatformSpec.model_fields
     data: dict[str, Any] = {}
     issues: list[ConfigIssue] = []
@@ -165,6 +191,20 @@ def parse_config(config: dict[str, Any], file: str) -> PlatformSpec:
             with contextlib.suppress(json.JSONDecodeError):
                 value = json.loads(value)
         data[name] = value
+    stack = stack if stack is not None else stack_of(file)
+    if "environment" not in data:
+        if stack in ENVIRONMENTS:
+            data["environment"] = stack
+        else:
+            issues.append(
+                ConfigIssue(
+                    file,
+                    f"{NAMESPACE}:environment",
+                    f"is required: the stack {stack!r} is not named dev, staging or prod",
+                    join_allowed(ENVIRONMENTS),
+                )
+            )
+            data["environment"] = "prod"  # validate the rest as strictly as prod would be
     try:
         spec = PlatformSpec.model_validate(data)
     except ValidationError as exc:

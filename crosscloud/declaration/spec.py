@@ -10,7 +10,19 @@ import datetime as dt
 import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from crosscloud.declaration.secrets import looks_like_key_material
 
 Cloud = Literal["aws", "azure"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")]
@@ -18,9 +30,16 @@ TagKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 _.:=+@-]{1,128}$
 TagValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 _.:/=+@-]{0,256}$")]
 
 
+# Address space a VPC or VNet may use privately: RFC 1918 and the shared address space of RFC 6598 (both clouds accept
+# it). `ipaddress.is_private` would also admit loopback, link-local, 0.0.0.0/8 and the benchmarking range.
+PRIVATE_RANGES = tuple(
+    ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+
+
 def _private_cidr(value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
-    if not value.is_private:
-        raise ValueError("must be a private (RFC 1918) range")
+    if not any(value.subnet_of(r) for r in PRIVATE_RANGES):
+        raise ValueError(f"must lie inside a private range ({', '.join(str(r) for r in PRIVATE_RANGES)})")
     if not 16 <= value.prefixlen <= 24:
         raise ValueError("prefix length must be between /16 and /24")
     return value
@@ -37,7 +56,7 @@ class AwsNetwork(_Strict):
     """VPC of the stack: private subnets only, one per zone."""
 
     cidr: PrivateCidr
-    zones: int = Field(default=2, ge=1, le=6)
+    zones: StrictInt = Field(default=2, ge=1, le=6)
 
 
 class AwsSettings(_Strict):
@@ -69,8 +88,8 @@ class AwsModelChoice(_Strict):
 
 class AzureThroughput(_Strict):
     # Thousands of tokens per minute for pay-per-token SKUs; PTUs for provisioned ones.
-    capacity: int = Field(default=10, ge=1, le=100_000)
-    provisioned: bool = False
+    capacity: StrictInt = Field(default=10, ge=1, le=100_000)
+    provisioned: StrictBool = False
 
 
 class AzureModelChoice(_Strict):
@@ -127,7 +146,7 @@ class GpuReservation(_Strict):
     name: Slug
     cloud: Cloud
     instance_type: str
-    count: int = Field(ge=1, le=64)
+    count: StrictInt = Field(ge=1, le=64)
     region: str | None = None
     zone: str
     reservation: Literal["on-demand", "capacity-block", "targeted", "block"] | None = None
@@ -136,6 +155,11 @@ class GpuReservation(_Strict):
 
     @model_validator(mode="after")
     def _dates(self) -> GpuReservation:
+        today = dt.date.today()
+        if self.starts is not None and self.starts < today:
+            raise ValueError(f"starts {self.starts} is in the past (today is {today})")
+        if self.ends <= today:
+            raise ValueError(f"ends {self.ends} is not in the future (today is {today}): the reservation is over")
         if self.starts is not None and self.ends <= self.starts:
             raise ValueError("ends must be after starts")
         return self
@@ -160,17 +184,45 @@ class Identity(_Strict):
     workloads: list[Workload] = []
 
 
+# Both clouds allow 50 tags per resource; crosscloud adds its own (stack_tags) and AWS children add "Name".
+MAX_USER_TAGS = 44
+RESERVED_TAG_PREFIXES = ("aws:", "azure", "microsoft", "windows")
+
+
 class PlatformSpec(_Strict):
     """Everything one stack declares. Each field is the config key `crosscloud:<field>`."""
 
     residency: str
-    environment: Literal["dev", "staging", "prod"] = "dev"
-    tags: dict[TagKey, TagValue] = {}
+    # Required unless the stack is named dev, staging or prod (then it defaults to the name): a stack named prod
+    # must never silently run as dev and protect nothing.
+    environment: Literal["dev", "staging", "prod"]
+    tags: dict[TagKey, TagValue] = Field(default={}, max_length=MAX_USER_TAGS)
     aws: AwsSettings | None = None
     azure: AzureSettings | None = None
     endpoints: list[Endpoint] = []
     gpu: list[GpuReservation] = []
     identity: Identity = Identity()
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        lowered: dict[str, str] = {}
+        for key, value in tags.items():
+            if key.lower().startswith(RESERVED_TAG_PREFIXES):
+                raise ValueError(
+                    f"tag key {key!r} uses a prefix the clouds reserve ({', '.join(RESERVED_TAG_PREFIXES)})"
+                )
+            if key.lower() in lowered:
+                raise ValueError(
+                    f"tag keys {lowered[key.lower()]!r} and {key!r} differ only in case "
+                    "(Azure tag names are case-insensitive)"
+                )
+            lowered[key.lower()] = key
+            if looks_like_key_material(key) or looks_like_key_material(value):
+                raise ValueError(
+                    f"tag {key!r} holds what looks like key material; tags are public metadata, never secrets"
+                )
+        return tags
 
     @property
     def protect_stateful(self) -> bool:

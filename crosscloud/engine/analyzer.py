@@ -1,15 +1,15 @@
 """Run one policy pack as its own process and talk to it over the analyzer gRPC interface, as the Pulumi engine does.
 
 The pack is started as `<python> -u -m pulumi.policy <engine-address> <pack-dir>` in the pack's folder, with the stack
-in PULUMI_PROJECT / PULUMI_STACK / PULUMI_CONFIG / PULUMI_DRY_RUN; its first stdout line is its port. Then:
-ConfigureStack, GetPluginInfo, GetAnalyzerInfo, Configure (if there is policy config), Analyze per resource,
-AnalyzeStack. A pack that crashes, hangs or never prints a port is an error of the run, never "no violations", and
-its process group is always stopped.
+in PULUMI_ORGANIZATION / PULUMI_PROJECT / PULUMI_STACK / PULUMI_CONFIG / PULUMI_DRY_RUN; its first stdout line is its
+port. Then, as pkg/resource/plugin/analyzer_plugin.go and pkg/engine/update.go do: Handshake (optional for a pack),
+ConfigureStack, GetPluginInfo, GetAnalyzerInfo, Configure with the reconciled policy config; per resource Remediate
+then Analyze (check.py drives the order across packs); AnalyzeStack with outputs. A pack that crashes, hangs or never
+prints a port is an error of the run, never "no violations", and its process group is always stopped.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
 import signal
@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from concurrent import futures
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,12 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
+from crosscloud.declaration import ConfigIssue
+from crosscloud.engine.config import go_json
 from crosscloud.engine.graph import Graph, Resource
+from crosscloud.engine.policy_config import LEVELS, PolicyConfig, PolicyConfigFile, PolicySchema, reconcile
 from crosscloud.engine.project import POLICY_PACK_FILE
-from crosscloud.engine.violations import PackInfo, PolicyMeta, Violation
+from crosscloud.engine.violations import PackInfo, PolicyMeta, Remediation, Violation
 
 _GRPC_OPTIONS = [
     ("grpc.max_receive_message_length", 512 * 1024 * 1024),
@@ -107,17 +111,29 @@ def pack_python(pack: Path, manifest: dict[str, Any]) -> str:
     return sys.executable
 
 
-def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
-    # The engine drops internal keys ("__defaults", ...) before analyzers see the properties.
-    return json_format.ParseDict({k: v for k, v in value.items() if not k.startswith("__")}, struct_pb2.Struct())
+def _struct(value: dict[str, Any], *, internal: bool = False) -> struct_pb2.Struct:
+    # The engine drops internal keys ("__defaults", ...) before Analyze and AnalyzeStack, not before Remediate.
+    kept = value if internal else {k: v for k, v in value.items() if not k.startswith("__")}
+    return json_format.ParseDict(kept, struct_pb2.Struct())
 
 
 class PackSession:
     """One running pack process and its gRPC channel; use as a context manager so it is always stopped."""
 
-    def __init__(self, pack: Path, graph: Graph, *, start_timeout: float, rpc_timeout: float) -> None:
+    def __init__(
+        self,
+        pack: Path,
+        graph: Graph,
+        *,
+        start_timeout: float,
+        rpc_timeout: float,
+        organization: str = "organization",
+    ) -> None:
         self.pack = pack.resolve()
         self.graph = graph
+        self.organization = organization
+        self.pack_info: PackInfo | None = None
+        self.engine_address = ""
         self.start_timeout, self.rpc_timeout = start_timeout, rpc_timeout
         self.manifest = pack_manifest(self.pack)
         self.engine = _Engine()
@@ -141,14 +157,15 @@ class PackSession:
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), options=_GRPC_OPTIONS)
         engine_pb2_grpc.add_EngineServicer_to_server(self.engine, self.server)
         engine_port = self.server.add_insecure_port("127.0.0.1:0")
+        self.engine_address = f"127.0.0.1:{engine_port}"
         self.server.start()
         env = {
             **os.environ,
             "PULUMI_PROJECT": self.graph.project,
             "PULUMI_STACK": self.graph.stack,
-            "PULUMI_ORGANIZATION": "organization",
+            "PULUMI_ORGANIZATION": self.organization,
             "PULUMI_DRY_RUN": "true",
-            "PULUMI_CONFIG": json.dumps(self.graph.config),
+            "PULUMI_CONFIG": go_json(self.graph.config),
         }
         command = [
             pack_python(self.pack, self.manifest),
@@ -243,13 +260,15 @@ class PackSession:
         self.stderr.close()
 
     # -- calls ---------------------------------------------------------------------------------------------------
-    def _call(self, method: str, request: Any) -> Any:
+    def _call(self, method: str, request: Any, *, optional: bool = False) -> Any:
         assert self.channel is not None
         stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
         try:
             return getattr(stub, method)(request, timeout=self.rpc_timeout)
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
+            if optional and code == grpc.StatusCode.UNIMPLEMENTED:
+                return None  # the engine falls back to the older protocol
             if code == grpc.StatusCode.DEADLINE_EXCEEDED:
                 problem = f"did not answer {method} within {self.rpc_timeout:g}s (hung?)"
             elif (code_on_exit := self._exit_code(grace=2.0)) is not None:
@@ -259,55 +278,137 @@ class PackSession:
                 problem = f"failed {method}: {details}"
             raise PackError(self.pack, problem) from None
 
-    def info(self) -> PackInfo:
+    def _info(self) -> PackInfo:
         info = self._call("GetAnalyzerInfo", empty_pb2.Empty())
-        policies = {
-            p.name: PolicyMeta(
+        policies = {}
+        for p in info.policies:
+            schema = None
+            if p.HasField("configSchema"):
+                schema = {
+                    "properties": json_format.MessageToDict(p.configSchema.properties),
+                    "required": list(p.configSchema.required),
+                }
+            policies[p.name] = PolicyMeta(
                 name=p.name,
                 description=p.description,
                 enforcement_level=_LEVELS.get(p.enforcementLevel, "advisory"),
                 severity=_SEVERITIES.get(p.severity, ""),
                 remediation=p.remediation_steps,
                 policy_type=_POLICY_TYPES.get(p.policy_type, ""),
+                config_schema=schema,
             )
-            for p in info.policies
+        initial = {
+            name: PolicyConfig(_LEVELS.get(c.enforcementLevel, "advisory"), json_format.MessageToDict(c.properties))
+            for name, c in info.initialConfig.items()
         }
         # Python packs report 0.0.1; the engine takes the version from PulumiPolicy.yaml.
         version = str(self.manifest.get("version") or info.version)
-        return PackInfo(name=info.name, version=version, path=str(self.pack), policies=policies)
+        return PackInfo(
+            name=info.name,
+            version=version,
+            path=str(self.pack),
+            policies=policies,
+            supports_config=info.supportsConfig,
+            initial_config=initial,
+        )
 
-    def analyze(self, policy_config: dict[str, Any] | None) -> tuple[PackInfo, list[Violation]]:
+    def load(self, config: PolicyConfigFile | None) -> list[ConfigIssue]:
+        """Handshake, ConfigureStack, GetPluginInfo, GetAnalyzerInfo and Configure with the reconciled policy
+        config; returns the config's validation errors (the caller fails the run on any)."""
         graph = self.graph
+        self._call(
+            "Handshake",
+            analyzer_pb2.AnalyzerHandshakeRequest(
+                engine_address=self.engine_address, root_directory=str(self.pack), program_directory=str(self.pack)
+            ),
+            optional=True,
+        )
         self._call(
             "ConfigureStack",
             analyzer_pb2.AnalyzerStackConfigureRequest(
                 stack=graph.stack,
                 project=graph.project,
-                organization="organization",
+                organization=self.organization,
                 dry_run=True,
                 config=graph.config,
-                tags={},
+                config_secret_keys=[],  # `secure:` values are not in the offline config at all
+                tags=graph.tags,
             ),
+            optional=True,
         )
         self._call("GetPluginInfo", empty_pb2.Empty())
-        info = self.info()
-        if policy_config:  # the engine sends Configure only when there is policy config
-            self._call("Configure", _configure_request(info, policy_config))
-        by_urn = graph.by_urn()
-        violations: list[Violation] = []
-        stack_resources = []
-        for resource in graph.resources:
-            fields = self._resource_fields(resource, by_urn)
-            response = self._call("Analyze", analyzer_pb2.AnalyzeRequest(**fields))
-            violations.extend(self._violations(info, response, resource.urn))
-            stack_resources.append(self._stack_resource(resource, fields))
-        stack = analyzer_pb2.AnalyzeStackRequest(resources=stack_resources)
-        violations.extend(self._violations(info, self._call("AnalyzeStack", stack), ""))
-        return info, violations
+        info = self._info()
+        where = config.path if config is not None else str(self.pack)
+        if not info.supports_config:
+            if config is not None:
+                return [ConfigIssue(where, "-", f"policy pack {info.name} does not support config")]
+            self.pack_info = info
+            return []
+        schemas = [
+            PolicySchema(
+                name=m.name,
+                level=m.enforcement_level,
+                properties=dict((m.config_schema or {}).get("properties") or {}),
+                required=tuple((m.config_schema or {}).get("required") or ()),
+            )
+            for m in info.policies.values()
+        ]
+        reconciled, errors = reconcile(schemas, info.initial_config, config.policies if config else None)
+        if errors:
+            return [
+                ConfigIssue(
+                    where,
+                    error.split(": ", 1)[0],
+                    f"validating policy config for pack {info.name} {info.version}: {error.split(': ', 1)[1]}",
+                )
+                for error in errors
+            ]
+        unset = sorted(name for name, c in reconciled.items() if c.level not in LEVELS)
+        if unset:
+            return [
+                ConfigIssue(
+                    where, name, f"not a policy of pack {info.name} and sets no enforcementLevel (the engine fails)"
+                )
+                for name in unset
+            ]
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, c in reconciled.items():
+            entry = analyzer_pb2.PolicyConfig(enforcementLevel=ENFORCEMENT_LEVELS[c.level])
+            if c.properties:
+                entry.properties.update(c.properties)
+            request.policyConfig[name].CopyFrom(entry)
+        if reconciled:  # the engine skips Configure for an empty config
+            self._call("Configure", request)
+        policies = {
+            name: replace(meta, enforcement_level=reconciled[name].level) if name in reconciled else meta
+            for name, meta in info.policies.items()
+        }
+        self.pack_info = replace(info, policies=policies, config_file=config.path if config else None)
+        return []
+
+    @property
+    def info(self) -> PackInfo:
+        assert self.pack_info is not None, "load() first"
+        return self.pack_info
 
     def _options(self, resource: Resource) -> analyzer_pb2.AnalyzerResourceOptions:
+        dbr = resource.delete_before_replace
+        timeouts = resource.custom_timeouts
         return analyzer_pb2.AnalyzerResourceOptions(
-            protect=resource.protect, ignoreChanges=resource.ignore_changes, parent=resource.parent or ""
+            protect=resource.protect,
+            ignoreChanges=resource.ignore_changes,
+            deleteBeforeReplace=bool(dbr),
+            deleteBeforeReplaceDefined=dbr is not None,
+            additionalSecretOutputs=resource.additional_secret_outputs,
+            # The engine sends only the alias that matched a resource in the stack's state (none at a first preview).
+            aliases=[],
+            customTimeouts=analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(
+                create=timeouts.get("create", 0.0),
+                update=timeouts.get("update", 0.0),
+                delete=timeouts.get("delete", 0.0),
+                read=timeouts.get("read", 0.0),
+            ),
+            parent=resource.parent or "",
         )
 
     def _provider(
@@ -320,41 +421,105 @@ class PackSession:
             type=provider.type, properties=_struct(provider.inputs), urn=provider.urn, name=provider.name
         )
 
-    def _resource_fields(self, resource: Resource, by_urn: dict[str, Resource]) -> dict[str, Any]:
-        """The fields AnalyzeRequest and AnalyzerResource share, serialised once per resource."""
-        return {
-            "type": resource.type,
-            "properties": _struct(resource.inputs),
-            "urn": resource.urn,
-            "name": resource.name,
-            "options": self._options(resource),
-            "provider": self._provider(resource, by_urn),
-        }
-
-    def _stack_resource(self, resource: Resource, fields: dict[str, Any]) -> analyzer_pb2.AnalyzerResource:
-        return analyzer_pb2.AnalyzerResource(
-            **fields,
-            parent=resource.parent or "",
-            dependencies=resource.dependencies,
-            propertyDependencies={
-                k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in resource.property_dependencies.items()
-            },
+    def _request(self, resource: Resource, by_urn: dict[str, Resource], *, internal: bool) -> Any:
+        return analyzer_pb2.AnalyzeRequest(
+            type=resource.type,
+            properties=_struct(resource.inputs, internal=internal),
+            urn=resource.urn,
+            name=resource.name,
+            options=self._options(resource),
+            provider=self._provider(resource, by_urn),
         )
 
-    def _violations(self, info: PackInfo, response: Any, urn: str) -> list[Violation]:
+    def remediate(self, resource: Resource, by_urn: dict[str, Resource]) -> tuple[list[Remediation], list[Violation]]:
+        """Let the pack's remediate-level policies rewrite `resource.inputs` in place, as the engine does before
+        Analyze; a remediation that could not run at preview is an advisory violation."""
+        info = self.info
+        response = self._call("Remediate", self._request(resource, by_urn, internal=True), optional=True)
+        remediations: list[Remediation] = []
+        violations: list[Violation] = []
+        for r in response.remediations if response is not None else []:
+            version = info.version or r.policyPackVersion
+            if r.diagnostic:
+                violations.append(
+                    Violation(
+                        policy_pack=r.policyPackName or info.name,
+                        policy_pack_version=version,
+                        policy=r.policyName,
+                        enforcement_level="advisory",
+                        severity=(meta.severity if (meta := info.policies.get(r.policyName)) else ""),
+                        urn=resource.urn,
+                        message=" ".join(r.diagnostic.split()),
+                        description=r.description,
+                    )
+                )
+                continue
+            after = json_format.MessageToDict(r.properties)
+            before = resource.inputs
+            changed = {k for k in set(before) | set(after) if before.get(k, _MISSING) != after.get(k, _MISSING)}
+            remediations.append(
+                Remediation(
+                    policy_pack=r.policyPackName or info.name,
+                    policy_pack_version=version,
+                    policy=r.policyName,
+                    urn=resource.urn,
+                    description=r.description,
+                    before={k: before[k] for k in sorted(changed) if k in before},
+                    after={k: after[k] for k in sorted(changed) if k in after},
+                )
+            )
+            resource.inputs = after
+            resource.remediated_by.append(f"{r.policyPackName or info.name}/{r.policyName}")
+        return remediations, violations
+
+    def analyze(self, resource: Resource, by_urn: dict[str, Resource]) -> list[Violation]:
+        response = self._call("Analyze", self._request(resource, by_urn, internal=False))
+        return self._violations(response, lambda _urn: resource.urn)
+
+    def analyze_stack(self, graph: Graph) -> list[Violation]:
+        by_urn = graph.by_urn()
+        resources = [
+            analyzer_pb2.AnalyzerResource(
+                type=r.type,
+                properties=_struct(r.stack_properties()),
+                urn=r.urn,
+                name=r.name,
+                options=self._options(r),
+                provider=self._provider(r, by_urn),
+                parent=r.parent or "",
+                dependencies=r.dependencies,
+                propertyDependencies={
+                    k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v)
+                    for k, v in r.property_dependencies.items()
+                    if v
+                },
+            )
+            for r in graph.resources
+        ]
+        response = self._call("AnalyzeStack", analyzer_pb2.AnalyzeStackRequest(resources=resources), optional=True)
+        if response is None:
+            return []
+        stack_urn = graph.stack_urn
+        # A stack violation names a resource of the stack, else the stack itself (resolveStackPolicyViolationURN).
+        return self._violations(response, lambda urn: urn if urn in by_urn else stack_urn)
+
+    def _violations(self, response: Any, resolve: Any) -> list[Violation]:
+        info = self.info
         found = []
         for d in response.diagnostics:
             meta = info.policies.get(d.policyName)
             description = d.description or (meta.description if meta else "")
             message = d.message.removeprefix(description).lstrip("\n") if description else d.message
+            level = _LEVELS.get(d.enforcementLevel, "advisory")
             found.append(
                 Violation(
                     policy_pack=d.policyPackName or info.name,
                     policy_pack_version=info.version,
                     policy=d.policyName,
-                    enforcement_level=_LEVELS.get(d.enforcementLevel, "advisory"),
+                    # A violation still reported after remediation is mandatory (analyzeResource, AnalyzeResources).
+                    enforcement_level="mandatory" if level == "remediate" else level,
                     severity=_SEVERITIES.get(d.severity, "") or (meta.severity if meta else ""),
-                    urn=d.urn or urn,
+                    urn=resolve(d.urn),
                     message=" ".join((message or description).split()),
                     description=description,
                 )
@@ -362,43 +527,28 @@ class PackSession:
         return found
 
 
+_MISSING = object()
 ENFORCEMENT_LEVELS = {name: value for value, name in _LEVELS.items()}
-
-
-def _configure_request(info: PackInfo, policy_config: dict[str, Any]) -> analyzer_pb2.ConfigureAnalyzerRequest:
-    """Policy config as `--policy-pack-config` gives it: per policy a level or an object; "all" applies to every
-    policy without an entry of its own, and its level to every policy whose entry sets none."""
-    entries = dict(policy_config)
-    shared = entries.pop("all", None)
-    shared_level = shared if isinstance(shared, str) else (shared or {}).get("enforcementLevel")
-    if shared is not None:
-        for policy in info.policies:
-            entries.setdefault(policy, shared)
-    request = analyzer_pb2.ConfigureAnalyzerRequest()
-    for policy, settings in entries.items():
-        meta = info.policies.get(policy)
-        level = shared_level or (meta.enforcement_level if meta else "advisory")
-        properties: dict[str, Any] = {}
-        if isinstance(settings, str):
-            level = settings
-        elif isinstance(settings, dict):
-            level = str(settings.get("enforcementLevel", level))
-            properties = {k: v for k, v in settings.items() if k != "enforcementLevel"}
-        config = analyzer_pb2.PolicyConfig(enforcementLevel=ENFORCEMENT_LEVELS[level])
-        if properties:
-            config.properties.update(properties)
-        request.policyConfig[policy].CopyFrom(config)
-    return request
 
 
 def run_pack(
     pack: Path,
     graph: Graph,
-    policy_config: dict[str, Any] | None = None,
+    policy_config: PolicyConfigFile | None = None,
     *,
     start_timeout: float = 60.0,
     rpc_timeout: float = 60.0,
+    organization: str = "organization",
 ) -> tuple[PackInfo, list[Violation]]:
-    """Start `pack`, run the whole graph through it and stop it; PackError on any failure of the pack."""
-    with PackSession(pack, graph, start_timeout=start_timeout, rpc_timeout=rpc_timeout) as session:
-        return session.analyze(policy_config)
+    """Start `pack`, run the whole graph through it (Remediate, Analyze, AnalyzeStack) and stop it; PackError on
+    any failure of the pack, DeclarationError on invalid policy config."""
+    from crosscloud.engine.check import PackRun, check_graph
+
+    result = check_graph(
+        graph,
+        [PackRun(pack, policy_config)],
+        start_timeout=start_timeout,
+        rpc_timeout=rpc_timeout,
+        organization=organization,
+    )
+    return result.packs[0], result.violations

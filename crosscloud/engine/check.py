@@ -1,39 +1,105 @@
-"""Run every policy pack over a graph (each in its own process, in parallel) and gather one CheckResult."""
+"""Run every policy pack over a graph as `pulumi preview` does and gather one CheckResult.
+
+Each pack runs in its own process. The engine's order (pkg/resource/deploy/step_generator.go): per resource, every
+pack's Remediate one after another, each seeing the previous one's output, then Analyze of the remediated inputs by
+every pack; after the last resource, AnalyzeStack over the outputs. Packs start, load and analyse in parallel.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from crosscloud.engine.analyzer import run_pack
+from crosscloud.declaration import ConfigIssue, DeclarationError
+from crosscloud.engine.analyzer import PackSession
 from crosscloud.engine.graph import Graph
-from crosscloud.engine.violations import CheckResult
+from crosscloud.engine.policy_config import PolicyConfigFile, parse_policy_config
+from crosscloud.engine.violations import CheckResult, Violation
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class PackRun:
+    """A pack folder and the policy config file paired with it (pulumi's --policy-pack / --policy-pack-config)."""
+
+    path: Path
+    config: PolicyConfigFile | None = None
+
+
+def _parallel(fn: Callable[[T], R], items: list[T]) -> list[R]:
+    """fn over items in threads; the first exception is raised once every call has finished."""
+    with ThreadPoolExecutor(max_workers=max(1, min(len(items), 4))) as pool:
+        jobs = [pool.submit(fn, item) for item in items]
+        errors = [job.exception() for job in jobs]
+    for error in errors:
+        if error is not None:
+            raise error
+    return [job.result() for job in jobs]
 
 
 def check_graph(
     graph: Graph,
-    packs: list[Path],
+    packs: list[PackRun] | list[Path],
     policy_config: dict[str, Any] | None = None,
     *,
     start_timeout: float = 60.0,
     rpc_timeout: float = 60.0,
+    organization: str = "organization",
 ) -> CheckResult:
-    """All packs over `graph`; the first PackError (crash, hang, no port) propagates after every pack is stopped."""
+    """All packs over a copy of `graph` (remediations change its inputs). PackError for a pack that fails (after
+    every pack is stopped); DeclarationError for invalid policy config, with every problem on its own line.
+
+    A bare pack folder runs with `policy_config` (a parsed --policy-config object), if given, else with none."""
     started = time.perf_counter()
-    result = CheckResult(project=graph.project, stack=graph.stack, resources=len(graph.resources), packs=[])
-    with ThreadPoolExecutor(max_workers=max(1, min(len(packs), 4))) as pool:
-        jobs = [
-            pool.submit(run_pack, pack, graph, policy_config, start_timeout=start_timeout, rpc_timeout=rpc_timeout)
-            for pack in packs
-        ]
-        outcomes = [job.exception() or job.result() for job in jobs]
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
-        info, violations = outcome
-        result.packs.append(info)
-        result.violations.extend(violations)
+    shared = parse_policy_config(policy_config, "policy config") if policy_config is not None else None
+    runs = [p if isinstance(p, PackRun) else PackRun(p, shared) for p in packs]
+    graph = graph.copy()
+    result = CheckResult(
+        project=graph.project, stack=graph.stack, resources=len(graph.resources), packs=[], graph=graph
+    )
+    result.notes.extend(graph.notes)
+    with contextlib.ExitStack() as stack:
+        sessions = []
+        for run in runs:
+            session = PackSession(
+                run.path, graph, start_timeout=start_timeout, rpc_timeout=rpc_timeout, organization=organization
+            )
+            stack.callback(session.close)
+            sessions.append(session)
+        _parallel(lambda s: s._start(), sessions)
+        issues: list[ConfigIssue] = []
+        for found in _parallel(lambda pair: pair[0].load(pair[1].config), list(zip(sessions, runs, strict=True))):
+            issues.extend(found)
+        if issues:
+            raise DeclarationError(sorted(issues, key=str))
+        result.packs = [s.info for s in sessions]
+        for run in runs:
+            if run.config is not None and run.config.environments:
+                result.notes.append(
+                    f"{run.config.path}: ESC environments ({', '.join(run.config.environments)}) cannot be opened "
+                    "offline; their policy config and environment variables are not applied"
+                )
+
+        by_urn = graph.by_urn()
+        providers_first = sorted(graph.resources, key=lambda r: not r.type.startswith("pulumi:providers:"))
+        for resource in providers_first:
+            for session in sessions:  # one pack after another: each sees the previous one's remediation
+                remediations, violations = session.remediate(resource, by_urn)
+                result.remediations.extend(remediations)
+                result.violations.extend(violations)
+
+        def analyze(session: PackSession) -> list[Violation]:
+            found = [v for r in graph.resources for v in session.analyze(r, by_urn)]
+            return found + session.analyze_stack(graph)
+
+        for violations in _parallel(analyze, sessions):
+            result.violations.extend(violations)
     result.seconds = time.perf_counter() - started
     return result

@@ -3,10 +3,15 @@
 `inputs` are the wire-format properties exactly as the engine hands them to a policy pack (camelCase names).
 A value a provider computes is the Pulumi wire sentinel UNKNOWN; a secret is the wire secret object
 (`{SECRET_SIG_KEY: SECRET_SIG, "value": ...}`).
+
+`AnalyzeStack` sees outputs, not inputs: a component's and the Stack's `outputs` are what they registered
+(`register_outputs`, stack exports); a custom resource's are its inputs plus every output the provider computes
+(`computed`), unknown at preview.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +22,8 @@ from crosscloud.declaration import ConfigIssue, DeclarationError
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105 - Pulumi wire signature, not a secret
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 - Pulumi wire signature
-GRAPH_FORMAT = 1
+STACK_TYPE = "pulumi:pulumi:Stack"
+GRAPH_FORMAT = 2
 
 
 @dataclass
@@ -34,6 +40,13 @@ class Resource:
     protect: bool = False
     retain_on_delete: bool = False
     ignore_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool | None = None  # None: the program did not set it
+    aliases: list[str] = field(default_factory=list)  # alias URNs the program declared
+    custom_timeouts: dict[str, float] = field(default_factory=dict)  # seconds per operation, as the engine parses
+    additional_secret_outputs: list[str] = field(default_factory=list)
+    outputs: dict[str, Any] | None = None  # components and the Stack: what they registered as outputs
+    computed: list[str] = field(default_factory=list)  # custom resources: outputs only the provider knows
+    remediated_by: list[str] = field(default_factory=list)  # "<pack>/<policy>" that rewrote `inputs`, in order
 
     @property
     def cloud(self) -> str:
@@ -43,6 +56,15 @@ class Resource:
             package = self.type.removeprefix("pulumi:providers:")
         return {"aws": "aws", "azure-native": "azure"}.get(package, package)
 
+    def stack_properties(self) -> dict[str, Any]:
+        """What AnalyzeStack receives for this resource at preview: its outputs."""
+        if not self.custom:
+            return dict(self.outputs or {})
+        properties = dict(self.inputs)
+        for key in self.computed:
+            properties.setdefault(key, UNKNOWN)
+        return properties
+
 
 @dataclass
 class Graph:
@@ -51,9 +73,22 @@ class Graph:
     config: dict[str, str]
     resources: list[Resource]
     outputs: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)  # stack tags the engine sends in ConfigureStack
+    secret_keys: list[str] = field(default_factory=list)  # `secure:` config the offline path could not decrypt
+    notes: list[str] = field(default_factory=list)  # what this offline run could not know
 
     def by_urn(self) -> dict[str, Resource]:
         return {r.urn: r for r in self.resources}
+
+    @property
+    def stack_urn(self) -> str:
+        for r in self.resources:
+            if r.type == STACK_TYPE and r.parent is None:
+                return r.urn
+        return f"urn:pulumi:{self.stack}::{self.project}::{STACK_TYPE}::{self.project}-{self.stack}"
+
+    def copy(self) -> Graph:
+        return copy.deepcopy(self)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +96,9 @@ class Graph:
             "project": self.project,
             "stack": self.stack,
             "config": self.config,
+            "secretKeys": self.secret_keys,
+            "tags": self.tags,
+            "notes": self.notes,
             "resources": [
                 {
                     "urn": r.urn,
@@ -75,6 +113,13 @@ class Graph:
                     "protect": r.protect,
                     "retainOnDelete": r.retain_on_delete,
                     "ignoreChanges": r.ignore_changes,
+                    "deleteBeforeReplace": r.delete_before_replace,
+                    "aliases": r.aliases,
+                    "customTimeouts": r.custom_timeouts,
+                    "additionalSecretOutputs": r.additional_secret_outputs,
+                    "outputs": r.outputs,
+                    "computed": r.computed,
+                    "remediatedBy": r.remediated_by,
                 }
                 for r in self.resources
             ],
@@ -82,7 +127,7 @@ class Graph:
         }
 
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
 
     @classmethod
     def read(cls, path: Path) -> Graph:
@@ -91,7 +136,7 @@ class Graph:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise DeclarationError([ConfigIssue(name, "-", "file not found")]) from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise DeclarationError([ConfigIssue(name, "-", f"cannot read file: {exc}")]) from None
         except json.JSONDecodeError as exc:
             raise DeclarationError([ConfigIssue(name, f"line {exc.lineno}", f"malformed JSON: {exc.msg}")]) from None
@@ -114,6 +159,8 @@ class Graph:
             for key, kind in (("urn", str), ("type", str), ("name", str), ("inputs", dict)):
                 if not isinstance(raw.get(key), kind):
                     raise fail(f"resources[{i}].{key}", f"missing or not a {kind.__name__}")
+            dbr = raw.get("deleteBeforeReplace")
+            outputs = raw.get("outputs")
             resources.append(
                 Resource(
                     urn=raw["urn"],
@@ -128,7 +175,23 @@ class Graph:
                     protect=bool(raw.get("protect", False)),
                     retain_on_delete=bool(raw.get("retainOnDelete", False)),
                     ignore_changes=list(raw.get("ignoreChanges") or []),
+                    delete_before_replace=None if dbr is None else bool(dbr),
+                    aliases=[str(a) for a in raw.get("aliases") or []],
+                    custom_timeouts={str(k): float(v) for k, v in (raw.get("customTimeouts") or {}).items()},
+                    additional_secret_outputs=[str(a) for a in raw.get("additionalSecretOutputs") or []],
+                    outputs=dict(outputs) if isinstance(outputs, dict) else None,
+                    computed=[str(c) for c in raw.get("computed") or []],
+                    remediated_by=[str(c) for c in raw.get("remediatedBy") or []],
                 )
             )
         config = {str(k): str(v) for k, v in data["config"].items()}
-        return cls(data["project"], data["stack"], config, resources, dict(data.get("outputs") or {}))
+        return cls(
+            data["project"],
+            data["stack"],
+            config,
+            resources,
+            dict(data.get("outputs") or {}),
+            tags={str(k): str(v) for k, v in (data.get("tags") or {}).items()},
+            secret_keys=[str(k) for k in data.get("secretKeys") or []],
+            notes=[str(n) for n in data.get("notes") or []],
+        )

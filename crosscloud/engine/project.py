@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,6 +18,9 @@ class Project:
     root: Path
     name: str
     program: Path
+    runtime: str = "python"
+    description: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)  # the `config:` block of Pulumi.yaml, as written
 
     def stack_file(self, stack: str) -> Path:
         return self.root / f"Pulumi.{stack}.yaml"
@@ -52,4 +56,17 @@ def _read_manifest(manifest: Path) -> Project:
         program = program / "__main__.py"
     if not program.is_file():
         raise DeclarationError([ConfigIssue(str(manifest), "main", f"{main!r}: program {program} not found")])
-    return Project(root=manifest.parent.resolve(), name=data["name"], program=program)
+    runtime = data.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        raise DeclarationError([ConfigIssue(str(manifest), "config", "must be a mapping of config keys")])
+    description = data.get("description")
+    return Project(
+        root=manifest.parent.resolve(),
+        name=data["name"],
+        program=program,
+        runtime=str(runtime_name or "python"),
+        description=str(description) if description is not None else None,
+        config={str(k): v for k, v in config.items()},
+    )

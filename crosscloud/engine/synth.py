@@ -1,13 +1,18 @@
 """Run the Pulumi program in-process under the SDK's mock monitor and record every RegisterResource request.
 
 With `preview=True` and mocks that echo inputs back as outputs, what a provider would compute stays unknown, as in a
-first `pulumi preview`; the recorded request is the one the engine would receive from the same program.
+first `pulumi preview`; the recorded request is the one the engine would receive from the same program. Where the
+engine itself adds to what the program sent, the recording does the same: URNs of the Stack's children carry no
+Stack type, providers get their `version` input, resources without an explicit provider get the package's default
+provider (its inputs from the stack config), components and the Stack keep what they registered as outputs, and a
+custom resource lists the outputs only its provider can compute.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import runpy
 import sys
 from collections.abc import Callable
@@ -16,17 +21,25 @@ from typing import Any
 
 import pulumi
 from google.protobuf import json_format
-from pulumi.runtime import mocks, settings
+from pulumi import _types
+from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import wait_for_rpcs
 
-from crosscloud.engine.graph import Graph, Resource
+from crosscloud.engine.config import engine_config
+from crosscloud.engine.graph import STACK_TYPE, UNKNOWN, Graph, Resource
 from crosscloud.engine.project import Project
 
 # Plausible answers for the invokes a program may make at preview time, keyed by invoke token.
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_TENANT_ID = "00000000-0000-0000-0000-00000000c0de"
 DEFAULT_SUBSCRIPTION_ID = "00000000-0000-0000-0000-0000000000a1"
+PROVIDER_PREFIX = "pulumi:providers:"
+# Packages whose provider's Check does not auto-name a `name` input (azure-native auto-names a path property such as
+# `subnetName`, which only the provider's metadata identifies).
+NO_NAME_AUTONAMING = frozenset({"azure-native"})
+_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_DURATION_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 class ProgramError(Exception):
@@ -68,19 +81,98 @@ class PreviewMocks(mocks.Mocks):
 class _Registration:
     urn: str
     request: Any
+    provider: str | None  # the provider URN, the default provider's when the program named none
+
+
+@dataclass(frozen=True)
+class _Schema:
+    """What the SDK class of a resource type says about its properties."""
+
+    computed: tuple[str, ...]  # outputs that are not inputs
+    inputs: frozenset[str]
+
+
+def default_provider_name(version: str) -> str:
+    """The engine's name for a default provider: `default` plus the version's parts joined by `_`."""
+    match = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?", version)
+    if not match:
+        return "default"
+    major, minor, patch, pre, build = match.groups()
+    parts = [major, minor, patch, *(pre.split(".") if pre else []), *(build.split(".") if build else [])]
+    return "default_" + "_".join(parts)
+
+
+def go_duration_seconds(text: str) -> float:
+    """Seconds in a Go duration string ("10m", "1h30m", "90s"), as the engine parses customTimeouts."""
+    body = text.lstrip("+-")
+    if body in ("0",):
+        return 0.0
+    matches = list(_DURATION.finditer(body))
+    if not matches or "".join(m.group(0) for m in matches) != body:
+        raise ProgramError(f"unable to parse customTimeout Value {text}")
+    seconds = sum(float(m.group(1)) * _DURATION_SECONDS[m.group(2)] for m in matches)
+    return -seconds if text.startswith("-") else seconds
 
 
 class RecordingMonitor(mocks.MockMonitor):
-    """The SDK mock monitor, keeping every RegisterResource request (the Stack's included) in registration order."""
+    """The SDK mock monitor, keeping every RegisterResource request (the Stack's included) in registration order,
+    with the default providers the engine would register and the outputs components register."""
 
-    def __init__(self, preview_mocks: mocks.Mocks) -> None:
+    def __init__(self, preview_mocks: mocks.Mocks, project: str, stack: str, config: dict[str, str]) -> None:
         super().__init__(preview_mocks)
+        self.project, self.stack, self.config = project, stack, config
         self.registrations: list[_Registration] = []
+        self.registered_outputs: dict[str, dict[str, Any]] = {}
+        self.default_providers: dict[str, Resource] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine leaves the root Stack's type out of its children's URNs.
+        if parent and parent.split("::")[2] == STACK_TYPE:
+            parent = ""
+        return super().make_urn(parent, type_, name)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        provider = _provider_urn(request.provider)
+        if provider is None and request.custom and not request.type.startswith(PROVIDER_PREFIX):
+            urn = self.make_urn(request.parent, request.type, request.name)
+            provider = self._default_provider(request.type.split(":")[0], request.version, urn)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        self.registrations.append(_Registration(response.urn, request))
+        self.registrations.append(_Registration(response.urn, request, provider))
         return response
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        package = request.tok.split(":")[0]
+        if not request.provider and package != "pulumi":  # the engine serves it with the default provider
+            self._default_provider(package, request.version, request.tok)
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.registered_outputs[request.urn] = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
+
+    def _default_provider(self, package: str, version: str, user: str) -> str | None:
+        if package == "pulumi":
+            return None
+        disabled = self.config.get("pulumi:disable-default-providers", "")
+        try:
+            barred = {str(p).strip() for p in json.loads(disabled)} if disabled else set()
+        except json.JSONDecodeError:
+            raise ProgramError(f"Failed to parse {disabled}") from None
+        if "*" in barred or package in barred:
+            raise ProgramError(f"Default provider for '{package}' disabled. '{user}' must use an explicit provider.")
+        name = default_provider_name(version) if version else "default"
+        type_ = f"{PROVIDER_PREFIX}{package}"
+        urn = f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
+        if urn not in self.default_providers:
+            inputs: dict[str, Any] = {
+                key.split(":", 1)[1]: value for key, value in self.config.items() if key.split(":", 1)[0] == package
+            }
+            if version:
+                inputs["version"] = version
+            self.default_providers[urn] = Resource(
+                urn=urn, type=type_, name=name, parent=None, provider=None, custom=True, inputs=inputs
+            )
+        return urn
 
 
 def _provider_urn(reference: str) -> str | None:
@@ -88,49 +180,128 @@ def _provider_urn(reference: str) -> str | None:
     return reference.rsplit("::", 1)[0] if reference else None
 
 
-def _resource(reg: _Registration) -> Resource:
+def _aliases(req: resource_pb2.RegisterResourceRequest, urn: str, project: str, stack: str) -> list[str]:
+    """The alias URNs the program declared, resolved as the engine's step generator does (collapseAliasToUrn)."""
+    found = list(req.aliasURNs)
+    own_parent = req.parent
+    for alias in req.aliases:
+        if alias.WhichOneof("alias") == "urn":
+            found.append(alias.urn)
+            continue
+        spec = alias.spec
+        parent = spec.parentUrn if spec.WhichOneof("parent") == "parentUrn" and spec.parentUrn else own_parent
+        if spec.noParent or (parent and parent.split("::")[2] == STACK_TYPE):
+            parent = ""
+        type_ = spec.type or req.type
+        prefix = (
+            parent[: parent.rindex("::")] + "$"
+            if parent
+            else f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::"
+        )
+        found.append(f"{prefix}{type_}::{spec.name or req.name}")
+    return found
+
+
+def _resource(
+    reg: _Registration, schemas: dict[str, _Schema], project: str, stack: str, auto_named: list[str]
+) -> Resource:
     req: resource_pb2.RegisterResourceRequest = reg.request
+    inputs = json_format.MessageToDict(req.object)
+    if req.type.startswith(PROVIDER_PREFIX) and req.version:
+        inputs["version"] = req.version  # the engine adds the plugin version to a provider's inputs
+    schema = schemas.get(req.type) if req.custom and not req.type.startswith(PROVIDER_PREFIX) else None
+    package = req.type.split(":")[0]
+    if schema is not None and "name" in schema.inputs and "name" not in inputs and package not in NO_NAME_AUTONAMING:
+        inputs["name"] = UNKNOWN  # the provider's Check would auto-name it (name-<random>) at preview
+        auto_named.append(reg.urn)
+    timeouts = req.customTimeouts
     return Resource(
         urn=reg.urn,
         type=req.type,
         name=req.name,
         parent=req.parent or None,
-        provider=_provider_urn(req.provider),
+        provider=reg.provider,
         custom=req.custom,
-        inputs=json_format.MessageToDict(req.object),
+        inputs=inputs,
         dependencies=list(req.dependencies),
         property_dependencies={k: list(v.urns) for k, v in req.propertyDependencies.items()},
         protect=bool(req.protect),
         retain_on_delete=bool(req.retainOnDelete),
         ignore_changes=list(req.ignoreChanges),
+        delete_before_replace=req.deleteBeforeReplace
+        if (req.deleteBeforeReplaceDefined or req.deleteBeforeReplace)
+        else None,
+        aliases=_aliases(req, reg.urn, project, stack),
+        custom_timeouts={
+            op: go_duration_seconds(text)
+            for op, text in (("create", timeouts.create), ("update", timeouts.update), ("delete", timeouts.delete))
+            if text
+        },
+        additional_secret_outputs=list(req.additionalSecretOutputs),
+        computed=list(schema.computed) if schema is not None else [],
     )
 
 
-async def _known_outputs(stack: pulumi.Resource | None) -> dict[str, Any]:
-    outputs: dict[str, Any] = {}
-    for key, value in (getattr(stack, "outputs", None) or {}).items():
+def _schema_of(resource: pulumi.Resource) -> _Schema | None:
+    """Outputs and inputs of a generated SDK resource class (`Vpc` and its `VpcArgs`), by Pulumi name."""
+    cls = type(resource)
+    args_cls = getattr(sys.modules.get(cls.__module__), f"{cls.__name__}Args", None)
+    if args_cls is None or not _types.is_input_type(args_cls):
+        return None
+    inputs = frozenset(_types.input_type_py_to_pulumi_names(args_cls).values())
+    outputs = _types.resource_pulumi_to_py_names(cls)
+    return _Schema(tuple(sorted(k for k in outputs if k not in inputs and k not in ("id", "urn"))), inputs)
+
+
+def _schema_recorder(schemas: dict[str, _Schema]) -> Callable[[pulumi.ResourceTransformationArgs], None]:
+    def record(args: pulumi.ResourceTransformationArgs) -> None:
+        if isinstance(args.resource, pulumi.CustomResource) and args.type_ not in schemas:
+            schema = _schema_of(args.resource)
+            if schema is not None:
+                schemas[args.type_] = schema
+        return None  # observe only: the resource is registered exactly as the program declared it
+
+    return record
+
+
+async def _stack_outputs(stack: pulumi.Resource | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stack's exports: known values (unknown as None) for display, and the wire form AnalyzeStack sees."""
+    exports = dict(getattr(stack, "outputs", None) or {})
+    known: dict[str, Any] = {}
+    for key, value in exports.items():
         output = pulumi.Output.from_input(value)
-        outputs[key] = await output.future() if await output.is_known() else None
-    return outputs
+        known[key] = await output.future() if await output.is_known() else None
+    wire = json_format.MessageToDict(await rpc.serialize_properties(exports, {}))
+    return known, wire
 
 
 def record(
     project: str, stack: str, config: dict[str, str], body: Callable[[], object]
 ) -> tuple[list[Resource], dict[str, Any]]:
     """Run `body` (a program) under the recording mock monitor; return its resources and known stack outputs."""
+    return _record(project, stack, config, body, [])
+
+
+def _record(
+    project: str, stack: str, config: dict[str, str], body: Callable[[], object], auto_named: list[str]
+) -> tuple[list[Resource], dict[str, Any]]:
     settings.reset_options(project=project, stack=stack, preview=True)
     settings._get_rpc_manager().clear()
     pulumi.runtime.set_all_config(dict(config), [])
     account = _json_field(config, "crosscloud:aws", "account_id") or DEFAULT_ACCOUNT_ID
     subscription = _json_field(config, "crosscloud:azure", "subscription_id") or DEFAULT_SUBSCRIPTION_ID
-    monitor = RecordingMonitor(PreviewMocks(account, subscription))
+    monitor = RecordingMonitor(PreviewMocks(account, subscription), project, stack, config)
+    schemas: dict[str, _Schema] = {}
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
+        pulumi.runtime.register_stack_transformation(_schema_recorder(schemas))
         body()
         loop.run_until_complete(wait_for_rpcs())
-        outputs = loop.run_until_complete(_known_outputs(settings.get_root_resource()))
+        root = settings.get_root_resource()
+        outputs, stack_wire = loop.run_until_complete(_stack_outputs(root))
+        resources = [_resource(r, schemas, project, stack, auto_named) for r in monitor.registrations]
     except pulumi.RunError as exc:  # the program's own clean failure: its message is the whole story
         raise ProgramError(str(exc)) from None
     except ProgramError:
@@ -145,27 +316,61 @@ def record(
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
         asyncio.set_event_loop(None)
-    return sorted((_resource(r) for r in monitor.registrations), key=_stable_order), outputs
+    for resource in resources:
+        if not resource.custom:
+            resource.outputs = (
+                stack_wire if resource.type == STACK_TYPE else monitor.registered_outputs.get(resource.urn, {})
+            )
+    resources.extend(monitor.default_providers.values())
+    return sorted(resources, key=_stable_order), outputs
 
 
-def _stable_order(resource: Resource) -> tuple[int, bool, str]:
+def _stable_order(resource: Resource) -> tuple[int, bool, bool, str]:
     """Registration order depends on the event loop; sort parents first (fewer '$' in the URN's type chain), the
-    Stack first of all, then by URN, so the same program always yields the same graph file."""
+    Stack first of all, providers before what they serve, then by URN, so the same program always yields the same
+    graph file."""
     type_chain = resource.urn.split("::")[2] if resource.urn.count("::") >= 3 else ""
-    return type_chain.count("$"), resource.type != "pulumi:pulumi:Stack", resource.urn
+    return (
+        type_chain.count("$"),
+        resource.type != STACK_TYPE,
+        not resource.type.startswith(PROVIDER_PREFIX),
+        resource.urn,
+    )
 
 
-def synthesize(project: Project, stack: str, config: dict[str, str]) -> Graph:
-    """Run `project`'s program for `stack` with `config` (wire form: JSON strings) and return its resource graph."""
+def synthesize(project: Project, stack: str, config: dict[str, Any]) -> Graph:
+    """Run `project`'s program for `stack` with `config` (the merged stack config; values as written or as wire
+    strings) and return its resource graph."""
+    wire = engine_config(config)
     program_dir = str(project.program.parent)
     sys.path.insert(0, program_dir)  # as the language host does, for the program's own modules
+    auto_named: list[str] = []
     try:
-        resources, outputs = record(
-            project.name, stack, config, lambda: runpy.run_path(str(project.program), run_name="__main__")
+        resources, outputs = _record(
+            project.name,
+            stack,
+            wire.values,
+            lambda: runpy.run_path(str(project.program), run_name="__main__"),
+            auto_named,
         )
     finally:
         sys.path.remove(program_dir)
-    return Graph(project=project.name, stack=stack, config=dict(config), resources=resources, outputs=outputs)
+    notes = wire.notes()
+    if auto_named:
+        names = ", ".join(urn.split("::")[-1] for urn in auto_named)
+        notes.append(
+            f"`name` is unknown on {names}: the provider's Check auto-names it at preview (the resource name plus a "
+            "random suffix), which the offline path cannot compute"
+        )
+    return Graph(
+        project=project.name,
+        stack=stack,
+        config=dict(wire.values),
+        resources=resources,
+        outputs=outputs,
+        secret_keys=wire.secure,
+        notes=notes,
+    )
 
 
 def _where(exc: BaseException) -> str:

@@ -6,15 +6,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from crosscloud.engine.graph import SECRET_SIG, SECRET_SIG_KEY, Graph
+
 
 @dataclass(frozen=True)
 class PolicyMeta:
     name: str
     description: str
-    enforcement_level: str
+    enforcement_level: str  # the level in effect: the pack's, after policy config
     severity: str
     remediation: str
     policy_type: str
+    config_schema: dict[str, Any] | None = None  # {"properties": {...}, "required": [...]} as the pack declared it
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,9 @@ class PackInfo:
     version: str
     path: str
     policies: dict[str, PolicyMeta]
+    supports_config: bool = False
+    initial_config: dict[str, Any] = field(default_factory=dict)  # policy -> PolicyConfig, as the pack sent it
+    config_file: str | None = None  # the policy config file paired with this pack, if any
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,46 @@ class Violation:
         }
 
 
+def redact(value: Any) -> Any:
+    """A wire value with every secret replaced by "[secret]", for reports."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG_KEY) == SECRET_SIG:
+            return "[secret]"
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """A policy rewrote a resource's inputs before Analyze, as `pulumi preview` reports with a property diff."""
+
+    policy_pack: str
+    policy_pack_version: str
+    policy: str
+    urn: str
+    description: str
+    before: dict[str, Any]  # the changed properties only, wire form
+    after: dict[str, Any]
+
+    @property
+    def changed(self) -> list[str]:
+        return sorted(set(self.before) | set(self.after))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "policyPack": self.policy_pack,
+            "policyPackVersion": self.policy_pack_version,
+            "policy": self.policy,
+            "urn": self.urn,
+            "description": self.description,
+            "changed": self.changed,
+            "before": redact(self.before),
+            "after": redact(self.after),
+        }
+
+
 @dataclass
 class CheckResult:
     """The outcome of running every pack over one graph."""
@@ -58,11 +104,14 @@ class CheckResult:
     resources: int
     packs: list[PackInfo]
     violations: list[Violation] = field(default_factory=list)
+    remediations: list[Remediation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the offline run could not know or apply
+    graph: Graph | None = None  # the graph the packs analysed: inputs after remediation
     seconds: float = 0.0
 
     @property
     def mandatory(self) -> list[Violation]:
-        return [v for v in self.violations if v.enforcement_level in ("mandatory", "remediate")]
+        return [v for v in self.violations if v.enforcement_level == "mandatory"]
 
     def summary(self) -> dict[str, Any]:
         levels = Counter(v.enforcement_level for v in self.violations)
@@ -70,10 +119,14 @@ class CheckResult:
             "project": self.project,
             "stack": self.stack,
             "resources": self.resources,
-            "policyPacks": [{"name": p.name, "version": p.version, "policies": len(p.policies)} for p in self.packs],
+            "policyPacks": [
+                {"name": p.name, "version": p.version, "policies": len(p.policies), "policyConfig": p.config_file}
+                for p in self.packs
+            ],
             "violations": len(self.violations),
             "mandatory": len(self.mandatory),
             "advisory": levels.get("advisory", 0),
+            "remediations": len(self.remediations),
             "byPolicy": dict(sorted(Counter(v.policy for v in self.violations).items())),
         }
 

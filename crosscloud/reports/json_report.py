@@ -1,4 +1,4 @@
-"""Machine-readable results: {"violations": [...], "summary": {...}}."""
+"""Machine-readable results: {"violations": [...], "remediations": [...], "notes": [...], "summary": {...}}."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from crosscloud.engine.violations import CheckResult
 def render_json(result: CheckResult) -> str:
     return (
         json.dumps(
-            {"violations": [v.to_json() for v in result.sorted_violations()], "summary": result.summary()}, indent=2
+            {
+                "violations": [v.to_json() for v in result.sorted_violations()],
+                "remediations": [r.to_json() for r in result.remediations],
+                "notes": result.notes,
+                "summary": result.summary(),
+            },
+            indent=2,
         )
         + "\n"
     )

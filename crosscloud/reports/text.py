@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from crosscloud.engine.graph import UNKNOWN, Graph, Resource
-from crosscloud.engine.violations import CheckResult
+from crosscloud.engine.violations import CheckResult, Remediation, redact
 
 
 def _label(resource: Resource) -> str:
@@ -57,16 +58,35 @@ def render_outputs(graph: Graph) -> str:
     return "\n".join(lines)
 
 
+def _shown(value: object) -> str:
+    return "(unknown)" if value == UNKNOWN else json.dumps(redact(value), sort_keys=True)
+
+
+def render_remediation(r: Remediation) -> list[str]:
+    """One line per remediation and one per changed property, as `pulumi preview` shows a remediation's diff."""
+    lines = [f"  [remediated] {r.policy_pack}/{r.policy}: {r.urn.split('::')[-1]}: {r.description}"]
+    for key in r.changed:
+        before = _shown(r.before[key]) if key in r.before else "(absent)"
+        after = _shown(r.after[key]) if key in r.after else "(removed)"
+        lines.append(f"      {key}: {before} => {after}")
+    return lines
+
+
 def render_violations(result: CheckResult) -> str:
     lines = []
     packs = ", ".join(f"{p.name}@{p.version} ({len(p.policies)} policies)" for p in result.packs) or "none"
     lines.append(f"Policy packs: {packs}")
+    for remediation in result.remediations:
+        lines.extend(render_remediation(remediation))
+    lines.extend(f"  note: {note}" for note in result.notes)
     violations = result.sorted_violations()
     if not violations:
         lines.append(f"No policy violations in {result.resources} resources.")
         return "\n".join(lines) + "\n"
     for v in violations:
         where = v.urn.split("::")[-1] if v.urn else "(stack)"
+        if v.urn and v.urn.split("::")[2:3] == ["pulumi:pulumi:Stack"]:
+            where = f"(stack {where})"
         severity = f"/{v.severity}" if v.severity else ""
         lines.append(f"  [{v.enforcement_level}{severity}] {v.policy_pack}/{v.policy}: {where}: {v.message}")
     summary = result.summary()
