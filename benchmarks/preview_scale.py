@@ -12,11 +12,12 @@ Per size, in one run on this machine:
 - ours: `crosscloud preview` as a subprocess; synth and check seconds as it prints them, wall time, and the peak RSS
   of the process tree (wait4 rusage: the largest of crosscloud and its waited-for pack processes);
 - the floor: one subprocess that registers the same resources (type, name, inputs, provider, protect, ignoreChanges,
-  the same alias types the provider classes add (the request's alias specs), unknowns wired to the resources they come from) as bare
+  the alias types the provider classes add, unknowns wired to the resources they come from) as bare
   `CustomResource`/`ProviderResource` objects under the SDK's own `MockMonitor` with default settings (no components,
   no validation, no provider SDK classes), then starts a pack of no-op policies (as many resource and stack policies
   as crosscloud-residency has) and makes the same analyzer round trips the engine makes, one call at a time:
-  ConfigureStack, GetPluginInfo, GetAnalyzerInfo, Analyze per resource (every resource ours sends), AnalyzeStack.
+  ConfigureStack, GetPluginInfo, GetAnalyzerInfo, Remediate per resource (providers first), Analyze per resource
+  (every resource ours sends), AnalyzeStack; building the requests is timed, as it is in ours.
 The registrations the floor replays are recorded once per size beforehand (untimed).
 
 Output: one JSON line per size, then a summary line. Timings are single runs: the machine is shared, so read them
@@ -30,11 +31,9 @@ import gc
 import json
 import os
 import re
-import runpy
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -144,42 +143,33 @@ def policy_counts() -> tuple[int, int]:
 
 # -- recording the registrations (untimed) ---------------------------------------------------------------------------
 def record_requests(project_dir: Path, stack: str, out: Path) -> None:
-    """Run the project's program once under the SDK mock monitor and write every RegisterResource request (with the
-    URN it got) as JSON: what the floor replays and what the floor pack is sent."""
-    import asyncio
-
+    """Synthesize the stack once, as `crosscloud synth` does, and write every RegisterResource request the program
+    made (with the URN it got) as JSON: what the floor replays and what the floor pack is sent."""
     from google.protobuf import json_format
-    from pulumi.runtime import mocks, settings
-    from pulumi.runtime.stack import wait_for_rpcs
 
-    from crosscloud.declaration import pulumi_config_map, read_stack_file
+    from crosscloud.declaration import read_stack_file
+    from crosscloud.engine import synth
+    from crosscloud.engine.config import merge_project_config
     from crosscloud.engine.project import find_project
-    from crosscloud.engine.synth import PreviewMocks, RecordingMonitor
 
     gc.disable()  # untimed fixture work: no need to pay the collector
-    project = find_project(project_dir)
-    config = pulumi_config_map(read_stack_file(project.stack_file(stack)))
-    settings.reset_options(project=project.name, stack=stack, preview=True)
-    import pulumi
+    monitors: list[synth.RecordingMonitor] = []
 
-    pulumi.runtime.set_all_config(dict(config), [])
-    monitor = RecordingMonitor(PreviewMocks("123456789012", "00000000-0000-0000-0000-0000000000a1"))
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    mocks.set_mocks(monitor.mocks, project=project.name, stack=stack, preview=True, monitor=monitor)
-    sys.path.insert(0, str(project.program.parent))
-    runpy.run_path(str(project.program), run_name="__main__")
-    loop.run_until_complete(wait_for_rpcs())
-    records = [
-        {"urn": r.urn, "request": json_format.MessageToDict(r.request, preserving_proto_field_name=False)}
-        for r in monitor.registrations
-    ]
-    out.write_text(json.dumps({"project": project.name, "stack": stack, "config": config, "records": records}))
+    class Keeping(synth.RecordingMonitor):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            monitors.append(self)
+
+    synth.RecordingMonitor = Keeping  # type: ignore[misc]
+    project = find_project(project_dir)
+    path = project.stack_file(stack)
+    graph = synth.synthesize(project, stack, merge_project_config(project, read_stack_file(path), str(path)))
+    records = [{"urn": r.urn, "request": json_format.MessageToDict(r.request)} for r in monitors[0].registrations]
+    out.write_text(json.dumps({"project": project.name, "stack": stack, "config": graph.config, "records": records}))
 
 
 # -- the floor (runs in its own process) ---------------------------------------------------------------------------
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+from crosscloud.engine.graph import SECRET_SIG_KEY, UNKNOWN  # noqa: E402 - the wire sentinels the floor reads
 
 
 def floor_synth(dump: dict[str, Any]) -> float:
@@ -236,7 +226,9 @@ def floor_synth(dump: dict[str, Any]) -> float:
             made[record["urn"]] = pulumi.ProviderResource(kind.removeprefix("pulumi:providers:"), name, props)
             continue
         provider = made.get(req.get("provider", "").rsplit("::", 1)[0])
-        aliases = [pulumi.Alias(type_=a["spec"]["type"]) for a in req.get("aliases", []) if a.get("spec", {}).get("type")]
+        aliases = [
+            pulumi.Alias(type_=a["spec"]["type"]) for a in req.get("aliases", []) if a.get("spec", {}).get("type")
+        ]
         opts = pulumi.ResourceOptions(
             provider=provider,
             protect=req.get("protect", False),
@@ -282,14 +274,17 @@ def floor_check(dump: dict[str, Any], pack: Path) -> float:
         stub = analyzer_pb2_grpc.AnalyzerStub(channel)
         stub.ConfigureStack(
             analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=dump["stack"], project=dump["project"], organization="organization", dry_run=True,
+                stack=dump["stack"],
+                project=dump["project"],
+                organization="organization",
+                dry_run=True,
                 config=dump["config"],
             )
         )
         stub.GetPluginInfo(empty_pb2.Empty())
         stub.GetAnalyzerInfo(empty_pb2.Empty())
         by_urn = {r["urn"]: r["request"] for r in dump["records"]}
-        stack_resources = []
+        requests, stack_resources = [], []
         for record in dump["records"]:
             req = record["request"]
             properties = json_format.ParseDict(req.get("object", {}), struct_pb2.Struct())
@@ -314,12 +309,16 @@ def floor_check(dump: dict[str, Any], pack: Path) -> float:
                 if provider is not None
                 else None,
             }
-            stub.Analyze(analyzer_pb2.AnalyzeRequest(**fields))
+            requests.append((req["type"].startswith("pulumi:providers:"), analyzer_pb2.AnalyzeRequest(**fields)))
             stack_resources.append(
                 analyzer_pb2.AnalyzerResource(
                     **fields, parent=req.get("parent", ""), dependencies=req.get("dependencies", [])
                 )
             )
+        for request in [r for provider, r in requests if provider] + [r for provider, r in requests if not provider]:
+            stub.Remediate(request)  # the engine remediates providers first
+        for _, request in requests:
+            stub.Analyze(request)
         stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=stack_resources))
         channel.close()
     finally:
@@ -430,9 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         "growth_total_per_resource": round(
             (last["total_s"] / last["resources"]) / (first["total_s"] / first["resources"]), 3
         ),
-        "growth_synth_per_resource_vs_500": round(
-            last["synth_ms_per_resource"] / rows[1]["synth_ms_per_resource"], 3
-        )
+        "growth_synth_per_resource_vs_500": round(last["synth_ms_per_resource"] / rows[1]["synth_ms_per_resource"], 3)
         if len(rows) > 2
         else None,
         "cpus": os.cpu_count(),
