@@ -390,6 +390,7 @@ def copies_for(resources: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-resources", type=int, default=max(SIZES), help="largest size to run (default 10000)")
+    parser.add_argument("--min-resources", type=int, default=0, help="smallest size to run (default: prod's)")
     parser.add_argument("--record", nargs=3, metavar=("PROJECT", "STACK", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--floor", nargs=2, metavar=("REQUESTS", "PACK"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -408,9 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="crosscloud-bench-") as tmp:
         work = Path(tmp)
         noop_pack = make_noop_pack(work / "noop-pack", *policy_counts())
-        targets: list[tuple[Path, str]] = [(REPO, "prod")]
+        targets: list[tuple[Path, str]] = [(REPO, "prod")] if args.min_resources <= 0 else []
         for size in SIZES:
-            if size <= args.max_resources:
+            if args.min_resources <= size <= args.max_resources:
                 copies = copies_for(size)
                 targets.append((make_project(work / f"estate-{copies}", copies), "bench"))
         for project_dir, stack in targets:
@@ -432,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
         "growth_synth_per_resource_vs_500": round(last["synth_ms_per_resource"] / rows[1]["synth_ms_per_resource"], 3)
         if len(rows) > 2
         else None,
+        "growth_synth_per_resource_vs_smallest": round(
+            last["synth_ms_per_resource"] / first["synth_ms_per_resource"], 3
+        ),
         "cpus": os.cpu_count(),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
