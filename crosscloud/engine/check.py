@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from crosscloud.declaration import ConfigIssue, DeclarationError
-from crosscloud.engine.analyzer import PackSession
-from crosscloud.engine.graph import Graph
+from crosscloud.engine.analyzer import IN_FLIGHT, PackSession
+from crosscloud.engine.graph import Graph, Resource
 from crosscloud.engine.policy_config import PolicyConfigFile, parse_policy_config
-from crosscloud.engine.violations import CheckResult, Violation
+from crosscloud.engine.violations import CheckResult, Remediation, Violation
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -88,18 +88,34 @@ def check_graph(
                 )
 
         by_urn = graph.by_urn()
-        providers_first = sorted(graph.resources, key=lambda r: not r.type.startswith("pulumi:providers:"))
-        for resource in providers_first:
-            for session in sessions:  # one pack after another: each sees the previous one's remediation
-                remediations, violations = session.remediate(resource, by_urn)
-                result.remediations.extend(remediations)
-                result.violations.extend(violations)
+        # Providers first, all of them before any other request is built: their inputs go into every request.
+        providers = [r for r in graph.resources if r.type.startswith("pulumi:providers:")]
+        others = [r for r in graph.resources if not r.type.startswith("pulumi:providers:")]
+        for group in (providers, others):
+            for start in range(0, len(group), IN_FLIGHT):
+                _remediate(sessions, group[start : start + IN_FLIGHT], by_urn, result)
 
         def analyze(session: PackSession) -> list[Violation]:
-            found = [v for r in graph.resources for v in session.analyze(r, by_urn)]
-            return found + session.analyze_stack(graph)
+            return session.analyze_many(graph.resources, by_urn) + session.analyze_stack(graph)
 
         for violations in _parallel(analyze, sessions):
             result.violations.extend(violations)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _remediate(
+    sessions: list[PackSession], batch: list[Resource], by_urn: dict[str, Resource], result: CheckResult
+) -> None:
+    """Remediate `batch` through every pack, one pack after another so each sees the previous one's rewrite, with
+    the batch's calls to one pack in flight together; results are kept in the engine's per-resource order."""
+    found: list[tuple[list[Remediation], list[Violation]]] = [([], []) for _ in batch]
+    for session in sessions:
+        calls = [session.remediate_send(resource, by_urn) for resource in batch]
+        for (remediations, violations), resource, call in zip(found, batch, calls, strict=True):
+            done, flagged = session.remediate_answer(resource, call)
+            remediations.extend(done)
+            violations.extend(flagged)
+    for remediations, violations in found:
+        result.remediations.extend(remediations)
+        result.violations.extend(violations)
