@@ -13,8 +13,9 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crosscloud.catalog import CatalogError, load_catalog
 from crosscloud.declaration import (
@@ -31,7 +32,7 @@ from crosscloud.engine.project import Project, find_project
 # Each command imports what it uses when it runs (`synth` loads no analyzer, report or policy-config code; `models`
 # no engine): a CLI start pays only for its own path.
 if TYPE_CHECKING:
-    from crosscloud.engine.check import PackRun
+    from crosscloud.engine.check import PackRun, StartedPacks
     from crosscloud.engine.graph import Graph
     from crosscloud.engine.violations import CheckResult
 
@@ -133,7 +134,13 @@ def _fail(lines: str, code: int) -> int:
     return code
 
 
-def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
+def _synth(
+    project: Project,
+    stack: str,
+    config_file: Path | None,
+    before_program: Callable[[dict[str, Any]], None] | None = None,
+) -> Graph:
+    """Validate the stack file, then run the program (`before_program` gets the merged config just before)."""
     problem = stack_name_problem(stack)
     if problem:
         raise DeclarationError([ConfigIssue.given("crosscloud", "STACK", stack, problem)])
@@ -154,6 +161,8 @@ def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
     declaration_from_config(config, str(path), project=project.name, stack=stack)
     from crosscloud.engine.synth import synthesize
 
+    if before_program is not None:
+        before_program(config)
     graph = synthesize(project, stack, config)
     graph.tags = stack_tags(project, graph.config, str(path))
     return graph
@@ -191,15 +200,18 @@ def _packs(project: Project, stack: str, chosen: list[Path] | None, configs: lis
     return [PackRun(pack, read_policy_config(f) if f else None) for pack, f in zip(packs, files, strict=True)]
 
 
-def _check(project: Project, graph: Graph, args: argparse.Namespace) -> CheckResult:
+def _check(
+    project: Project, graph: Graph, args: argparse.Namespace, prestarted: StartedPacks | None = None
+) -> CheckResult:
     from crosscloud.engine.check import check_graph
 
     result = check_graph(
         graph,
-        _packs(project, graph.stack, args.policy_pack, args.policy_config),
+        prestarted.runs if prestarted else _packs(project, graph.stack, args.policy_pack, args.policy_config),
         start_timeout=args.pack_timeout,
         rpc_timeout=args.pack_timeout,
         organization=args.organization,
+        prestarted=prestarted,
     )
     if args.graph_out is not None and result.graph is not None:
         result.graph.write(args.graph_out)
@@ -263,7 +275,41 @@ def _run(args: argparse.Namespace) -> int:
         _emit(RENDERERS[args.format](result), args.output)
         return _verdict(result)
     started = time.perf_counter()
-    graph = _synth(project, args.stack, args.config_file)
+    prestarted: list[StartedPacks] = []
+
+    def start_packs(config: dict[str, Any]) -> None:
+        """Start the packs now: each imports and loads while the program runs."""
+        from crosscloud.engine.check import StartedPacks
+        from crosscloud.engine.config import engine_config
+
+        runs = _packs(project, args.stack, args.policy_pack, args.policy_config)
+        prestarted.append(
+            StartedPacks(
+                runs,
+                project.name,
+                args.stack,
+                engine_config(config).values,
+                start_timeout=args.pack_timeout,
+                rpc_timeout=args.pack_timeout,
+                organization=args.organization,
+            )
+        )
+
+    try:
+        return _preview(project, args, started, start_packs, prestarted)
+    finally:
+        for packs in prestarted:
+            packs.close()
+
+
+def _preview(
+    project: Project,
+    args: argparse.Namespace,
+    started: float,
+    start_packs: Callable[[dict[str, Any]], None],
+    prestarted: list[StartedPacks],
+) -> int:
+    graph = _synth(project, args.stack, args.config_file, before_program=start_packs)
     synth_seconds = time.perf_counter() - started
     from crosscloud.reports import RENDERERS
     from crosscloud.reports.text import render_counts, render_outputs, render_tree
@@ -272,7 +318,7 @@ def _run(args: argparse.Namespace) -> int:
     print(render_tree(graph), end="\n\n")
     print(render_counts(graph), end="\n\n")
     print(render_outputs(graph), end="\n\n")
-    result = _check(project, graph, args)
+    result = _check(project, graph, args, prestarted[0] if prestarted else None)
     print(RENDERERS["text"](result), end="")
     print(
         f"\nsynth {synth_seconds:.2f}s, policy check {result.seconds:.2f}s, total {time.perf_counter() - started:.2f}s"

@@ -512,11 +512,12 @@ class PackSession:
         return self.analyze_many([resource], by_urn)
 
     def analyze_many(
-        self, resources: list[Resource], by_urn: dict[str, Resource], in_flight: int = IN_FLIGHT
+        self, resources: list[Resource], by_urn: dict[str, Resource], in_flight: int | None = None
     ) -> list[Violation]:
         """Analyze each resource, sent in order with up to `in_flight` calls awaiting their answers (the pack
         serves them on its own threads); violations come back in the order of `resources`."""
         found: list[Violation] = []
+        in_flight = in_flight or IN_FLIGHT
         for start in range(0, len(resources), in_flight):
             batch = resources[start : start + in_flight]
             calls = [self._send("Analyze", self._request(r, by_urn, internal=False)) for r in batch]
