@@ -10,6 +10,7 @@ export UV_COMPILE_BYTECODE := 1
 
 .venv/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen --compile-bytecode
+	.venv/bin/python -m compileall -q crosscloud components policies stacks
 	@touch $@
 
 ## The main job: offline preview of the dev stack on both clouds, with policy results.
