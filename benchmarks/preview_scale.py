@@ -20,7 +20,7 @@ Per size, in one run on this machine:
   (every resource ours sends), AnalyzeStack; building the requests is timed, as it is in ours.
 The registrations the floor replays are recorded once per size beforehand (untimed).
 
-Output: one JSON line per size, then a summary line. Timings are single runs: the machine is shared, so read them
+Output: one JSON line per size (wall seconds, CPU seconds of each process tree, peak RSS), then a summary line. Timings are single runs: the machine is shared, so read them
 with its load (printed in the summary).
 """
 
@@ -329,9 +329,9 @@ def floor_check(dump: dict[str, Any], pack: Path) -> float:
 
 
 # -- measuring ---------------------------------------------------------------------------------------------------------
-def run_measured(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[str, float, float, int]:
+def run_measured(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[str, float, float, float]:
     """Run `command`; its stdout, wall seconds, peak RSS in MB of the process tree (waited-for children included)
-    and its exit code."""
+    and the tree's CPU seconds (user + system: steadier than wall time on a shared machine)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.PIPE)
@@ -344,7 +344,7 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str] | None = Non
         stdout = out.read().decode()
     if process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr.decode()[-3000:]}")
-    return stdout, wall, usage.ru_maxrss / 1024, process.returncode
+    return stdout, wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def measure_size(project_dir: Path, stack: str, work: Path, noop_pack: Path) -> dict[str, Any]:
@@ -356,13 +356,13 @@ def measure_size(project_dir: Path, stack: str, work: Path, noop_pack: Path) -> 
 
     preview = [sys.executable, "-m", "crosscloud.cli", "preview", stack, "-C", str(project_dir), "--policy-pack",
                str(PACK)]  # fmt: skip
-    stdout, wall, rss, _ = run_measured(preview, REPO)
+    stdout, wall, rss, cpu = run_measured(preview, REPO)
     found = SUMMARY_LINE.search(stdout)
     if found is None:
         raise SystemExit(f"no timing line in the preview output:\n{stdout[-2000:]}")
     synth_s, check_s = float(found.group(1)), float(found.group(2))
 
-    stdout, floor_wall, floor_rss, _ = run_measured(
+    stdout, floor_wall, floor_rss, floor_cpu = run_measured(
         [sys.executable, __file__, "--floor", str(dump_path), str(noop_pack)], REPO
     )
     floor = json.loads(stdout.strip().splitlines()[-1])
@@ -378,6 +378,9 @@ def measure_size(project_dir: Path, stack: str, work: Path, noop_pack: Path) -> 
         "ratio_check": round(check_s / floor["check_s"], 3),
         "check_ms_per_resource": round(1000 * check_s / resources, 3),
         "synth_ms_per_resource": round(1000 * synth_s / resources, 3),
+        "cpu_s": round(cpu, 2),
+        "floor_cpu_s": round(floor_cpu, 2),
+        "ratio_cpu": round(cpu / floor_cpu, 3),
         "rss_mb": round(rss, 1),
         "floor_rss_mb": round(floor_rss, 1),
     }
