@@ -20,8 +20,9 @@ Per size, in one run on this machine:
   (every resource ours sends), AnalyzeStack; building the requests is timed, as it is in ours.
 The registrations the floor replays are recorded once per size beforehand (untimed).
 
-Output: one JSON line per size (wall seconds, CPU seconds of each process tree, peak RSS), then a summary line. Timings are single runs: the machine is shared, so read them
-with its load (printed in the summary).
+Output: one JSON line per size (wall seconds, CPU seconds of each process tree, peak RSS), then a summary line.
+Timings are single runs: the machine is shared, so read them with its load (printed in the summary). Note that ours
+starts its packs while the program runs, so its check_s has no pack start in it; the floor's check_s does.
 """
 
 from __future__ import annotations
