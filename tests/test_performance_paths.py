@@ -131,3 +131,11 @@ def test_benchmark_smoke_at_its_smallest_size() -> None:
     assert [r["resources"] for r in rows] == [summary["sizes"][0]] and summary["summary"] is True
     keys = {"resources", "synth_s", "check_s", "floor_synth_s", "floor_check_s", "ratio_synth", "ratio_check"}
     assert keys | {"rss_mb", "floor_rss_mb"} <= set(rows[0]) and rows[0]["resources"] > 10
+
+
+def test_struct_is_the_message_parse_dict_builds() -> None:
+    from google.protobuf import json_format, struct_pb2
+
+    value = {"a": 1, "b": [1.5, "x", None, True, {"c": []}], "d": {}, "__defaults": ["a"], "e": "é"}
+    assert analyzer._struct(value, internal=True) == json_format.ParseDict(value, struct_pb2.Struct())
+    assert "__defaults" not in analyzer._struct(value)
