@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 # written at run time (PYTHONDONTWRITEBYTECODE=1, common in CI images), ~840 modules were recompiled on every run.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: preview preview-prod test lint typecheck ci clean bench
+.PHONY: preview preview-prod test lint typecheck ci clean packs bench
 
 .venv/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen --compile-bytecode
@@ -19,6 +19,10 @@ preview: .venv/.synced
 
 preview-prod: .venv/.synced
 	$(RUN) crosscloud preview prod
+
+## Self-contained copies of the policy packs (rules and catalog vendored) for `pulumi policy publish`: dist/packs/<pack>.
+packs: .venv/.synced
+	$(RUN) python -m policies.build
 
 ## The test suite (the same command CI runs).
 test: .venv/.synced

@@ -1,46 +1,345 @@
 """The Azure half of the stack program: every Azure component the declaration asks for.
 
-Returns, per logical endpoint, what applications need to call it on Azure (the stack output `endpoints.<name>.azure`).
+Returns, per logical endpoint, what applications need to call it on Azure (the stack output `endpoints.<name>.azure`):
+the endpoint URL, the deployment or serverless-endpoint name, the route, the SKU and the processing class.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from collections import defaultdict
+from typing import Any, Literal
 
 import pulumi
+import pulumi_azure_native as azure_native
 
-from components.azure import AzureNetwork, AzureNetworkArgs
+from components.azure import (
+    AzureFoundry,
+    AzureFoundryArgs,
+    AzureGpuCapacity,
+    AzureGpuCapacityArgs,
+    AzureIdentity,
+    AzureIdentityArgs,
+    AzureMonitoring,
+    AzureMonitoringArgs,
+    AzureNetwork,
+    AzureNetworkArgs,
+    AzureServerless,
+    AzureServerlessArgs,
+    FoundryDeployment,
+    Grant,
+    IdentitySpec,
+    ServerlessModel,
+)
+from components.azure.foundry import unique_subdomain
+from components.azure.identity import github_actions_credentials
+from components.azure.serverless import ENDPOINT_SKU
 from components.providers import azure_provider, with_provider
-from crosscloud.declaration import Declaration
+from components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint, StrInput
+from crosscloud.catalog import load_catalog
+from crosscloud.declaration import Declaration, ResolvedEndpoint
+from crosscloud.declaration.checks import azure_spillover
+from crosscloud.declaration.spec import FOUNDRY_DNS_ZONES, ML_DNS_ZONES, AzureSettings
+
+OPENAI_FORMAT = "OpenAI"
+
+
+def _digest(*parts: str, length: int = 8) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
 def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str, Any]]:
     spec = declaration.spec
     if spec.azure is None:
         return {}
+    settings = spec.azure
     project, stack = pulumi.get_project(), pulumi.get_stack()
-    azure = azure_provider(f"azure-{spec.azure.location}", spec.azure)
-    if spec.azure.network is not None:
-        vnet = AzureNetwork(
+    prod = spec.protect_stateful
+    provider = azure_provider(f"azure-{settings.location}", settings)
+    opts = with_provider(provider)
+    rg_name = settings.resource_group or f"rg-{project}-{stack}"
+    served = [e for e in declaration.endpoints if e.azure is not None]
+    deployed = [e for e in served if e.azure is not None and e.azure.route == "deployment"]
+    serverless = [e for e in served if e.azure is not None and e.azure.route == "serverless"]
+
+    # -- network, DNS ------------------------------------------------------------------------------------------
+    network: AzureNetwork | None = None
+    if settings.network is not None:
+        dns = settings.network.dns
+        network = AzureNetwork(
             "azure-network",
             AzureNetworkArgs(
-                location=spec.azure.location,
-                cidr=spec.azure.network.cidr,
-                resource_group_name=spec.azure.resource_group or f"rg-{project}-{stack}",
-                protect=spec.protect_stateful,
+                location=settings.location,
+                cidr=settings.network.cidr,
+                resource_group_name=rg_name,
+                protect=prod,
+                agent_subnet=settings.network.agent_subnet,
+                dns_mode=dns.mode,
+                dns_zones=FOUNDRY_DNS_ZONES + (ML_DNS_ZONES if serverless else ()),
+                existing_zone_ids={str(k): v for k, v in dns.zone_ids.items()},
                 tags=tags,
             ),
-            opts=with_provider(azure),
+            opts=opts,
         )
-        pulumi.export("azure_resource_group", vnet.resource_group_name)
-        pulumi.export("azure_vnet_id", vnet.vnet_id)
-    return {
-        e.name: {
-            "deployment_sku": e.azure.sku,
-            "model": e.azure.name,
-            "version": e.azure.version,
-            "location": e.azure.region,
-        }
-        for e in declaration.endpoints
-        if e.azure is not None
+        rg_id: pulumi.Output[str] = network.resource_group_id
+        rg: StrInput = network.resource_group_name
+        pulumi.export("azure_resource_group", network.resource_group_name)
+        pulumi.export("azure_vnet_id", network.vnet_id)
+    else:
+        group = azure_native.resources.ResourceGroup(
+            "azure-rg",
+            resource_group_name=rg_name,
+            location=settings.location,
+            tags=tags,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=prod)),
+        )
+        rg_id, rg = group.id, group.name
+        pulumi.export("azure_resource_group", group.name)
+
+    def endpoint_for(zones: tuple[str, ...]) -> PrivateEndpoint | None:
+        if network is None:
+            return None
+        return PrivateEndpoint(
+            subnet_id=network.subnet_ids["private-endpoints"],
+            dns_zone_ids={z: network.dns_zone_ids[z] for z in zones if z in network.dns_zone_ids},
+        )
+
+    # -- diagnostics ---------------------------------------------------------------------------------------------
+    if settings.diagnostics.workspace_id is not None:
+        workspace_id: StrInput = settings.diagnostics.workspace_id
+    else:
+        workspace_id = AzureMonitoring(
+            "azure-monitoring",
+            AzureMonitoringArgs(
+                location=settings.location,
+                resource_group_name=rg,
+                workspace_name=f"log-{project}-{stack}-{_digest(project, stack, rg_name, length=6)}",
+                retention_days=settings.diagnostics.retention_days,
+                protect=prod,
+                tags=tags,
+            ),
+            opts=opts,
+        ).workspace_id
+    diagnostics = Diagnostics(workspace_id=workspace_id)
+
+    # -- Foundry account, projects, deployments -------------------------------------------------------------------
+    foundry: AzureFoundry | None = None
+    if deployed:
+        cmk = _cmk(settings, rg, tags, opts)
+        catalog = load_catalog()
+        deployments = []
+        for e in deployed:
+            offer, capacity = e.azure, e.azure_capacity or 1
+            assert offer is not None and offer.sku is not None
+            spill = azure_spillover(catalog, offer, declaration.residency) if offer.provisioned else None
+            deployments.append(
+                FoundryDeployment(
+                    name=e.name,
+                    model_format=offer.format,
+                    model_name=offer.name,
+                    model_version=offer.version,
+                    sku=offer.sku,
+                    capacity=capacity,
+                    processing=offer.processing,
+                    provisioned=offer.provisioned,
+                    spillover_sku=spill.sku if spill is not None else None,
+                    spillover_capacity=capacity if spill is not None else None,
+                )
+            )
+        foundry = AzureFoundry(
+            "azure-foundry",
+            AzureFoundryArgs(
+                location=settings.location,
+                resource_group_name=rg,
+                custom_subdomain=unique_subdomain(project, stack, settings.subscription_id or "", rg_name),
+                projects=tuple(settings.foundry.projects),
+                public_network_access=settings.foundry.public_network_access,
+                pin_model_versions=prod,
+                content_filter=settings.foundry.content_filter,
+                deployments=tuple(deployments),
+                cmk=cmk,
+                agent_subnet_id=network.subnet_ids.get("agents") if network is not None else None,
+                private_endpoint=endpoint_for(FOUNDRY_DNS_ZONES),
+                diagnostics=diagnostics,
+                protect=prod,
+                tags=tags,
+            ),
+            opts=opts,
+        )
+
+    # -- serverless API endpoints: one hub/project per region ----------------------------------------------------
+    hubs: dict[str, AzureServerless] = {}
+    tenant_id: pulumi.Output[str] | None = None
+    by_region: dict[str, list[ResolvedEndpoint]] = defaultdict(list)
+    for e in serverless:
+        assert e.azure is not None
+        by_region[e.azure.region].append(e)
+    for region, endpoints in sorted(by_region.items()):
+        if tenant_id is None:
+            config = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOptions(provider=provider))
+            tenant_id = config.tenant_id
+        digest = _digest(project, stack, rg_name, region, length=16)
+        hubs[region] = AzureServerless(
+            f"azure-serverless-{region}",
+            AzureServerlessArgs(
+                location=region,
+                network_location=settings.location,
+                resource_group_name=rg,
+                tenant_id=tenant_id,
+                hub_name=f"hub-{stack}-{digest[:8]}",
+                project_name=f"proj-{stack}-{digest[:8]}",
+                storage_account_name=f"st{digest}",
+                key_vault_name=f"kv-{digest}",
+                public_network_access=settings.foundry.public_network_access,
+                models=tuple(_serverless_model(e, project, stack) for e in endpoints),
+                private_endpoint=endpoint_for(ML_DNS_ZONES),
+                diagnostics=diagnostics,
+                protect=prod,
+                tags=tags,
+            ),
+            opts=opts,
+        )
+
+    # -- GPU capacity ------------------------------------------------------------------------------------------
+    for gpu in spec.gpu:
+        if gpu.cloud != "azure":
+            continue
+        kind: Literal["targeted", "block"] = "block" if gpu.reservation_type == "block" else "targeted"
+        AzureGpuCapacity(
+            f"azure-gpu-{gpu.name}",
+            AzureGpuCapacityArgs(
+                location=gpu.region or settings.location,
+                resource_group_name=rg,
+                vm_size=gpu.instance_type,
+                count=gpu.count,
+                reservation=kind,
+                zone=gpu.zone if kind == "targeted" else None,  # type: ignore[arg-type]
+                starts=gpu.starts,
+                ends=gpu.ends,
+                protect=prod,
+                tags={**tags, "crosscloud-gpu-ends": gpu.ends.isoformat()},
+            ),
+            opts=opts,
+        )
+
+    # -- identities --------------------------------------------------------------------------------------------
+    names = {e.name: e for e in served}
+    identities: list[IdentitySpec] = []
+    for workload in spec.identity.workloads:
+        grants = _grants([names[n] for n in workload.endpoints if n in names], foundry, hubs)
+        identities.append(IdentitySpec(name=f"workload-{workload.name}", grants=grants))
+    if spec.identity.ci is not None:
+        ci = spec.identity.ci
+        identities.append(
+            IdentitySpec(
+                name="ci",
+                # Preview reads every resource of the stack; deployments run under a separately approved principal.
+                grants=(Grant(key="reader", role="Reader", scope=rg_id),),
+                federated=github_actions_credentials(ci.github_repository, ci.branch),
+            )
+        )
+    if identities:
+        identity = AzureIdentity(
+            "azure-identity",
+            AzureIdentityArgs(
+                location=settings.location, resource_group_name=rg, identities=tuple(identities), tags=tags
+            ),
+            opts=opts,
+        )
+        pulumi.export("azure_identity_client_ids", identity.client_ids)
+
+    return {e.name: _endpoint_output(e, foundry, hubs) for e in served}
+
+
+def _serverless_model(e: ResolvedEndpoint, project: str, stack: str) -> ServerlessModel:
+    offer = e.azure
+    assert offer is not None and offer.route == "serverless"
+    if offer.serverless_model_id is None:
+        raise pulumi.RunError(f"the catalog gives {offer.model} no serverless model ID (endpoint {e.name})")
+    return ServerlessModel(
+        key=e.name,
+        # Serverless endpoint names are unique per region: suffix the logical name with this stack's digest.
+        endpoint_name=f"{e.name[:23]}-{_digest(project, stack, e.name, length=8)}",
+        model_id=offer.serverless_model_id,
+        marketplace=offer.marketplace,
+    )
+
+
+def _cmk(
+    settings: AzureSettings, rg: StrInput, tags: dict[str, str], opts: pulumi.ResourceOptions
+) -> CustomerManagedKey | None:
+    cmk = settings.foundry.cmk
+    if cmk is None:
+        return None
+    identity = AzureIdentity(
+        "azure-cmk-identity",
+        AzureIdentityArgs(
+            location=settings.location,
+            resource_group_name=rg,
+            identities=(IdentitySpec(name="foundry-cmk"),),
+            tags=tags,
+        ),
+        opts=opts,
+    )
+    vault = cmk.key_vault_id.rsplit("/", 1)[-1]
+    return CustomerManagedKey(
+        key_vault_id=cmk.key_vault_id,
+        key_vault_uri=f"https://{vault}.vault.azure.net/",
+        key_name=cmk.key_name,
+        key_version=cmk.key_version,
+        identity_id=identity.ids["foundry-cmk"],
+        identity_client_id=identity.client_ids["foundry-cmk"],
+        identity_principal_id=identity.principal_ids["foundry-cmk"],
+    )
+
+
+def _grants(
+    endpoints: list[ResolvedEndpoint], foundry: AzureFoundry | None, hubs: dict[str, AzureServerless]
+) -> tuple[Grant, ...]:
+    """Least privilege per route: inference on the account (and the first project) or on the serverless project."""
+    grants: dict[str, Grant] = {}
+    for e in endpoints:
+        offer = e.azure
+        if offer is None:
+            continue
+        if offer.route == "serverless":
+            hub = hubs[offer.region]
+            key = f"ai-developer-{offer.region}"
+            grants[key] = Grant(key=key, role="Azure AI Developer", scope=hub.project_id)
+        elif foundry is not None:
+            if offer.format == OPENAI_FORMAT:
+                grants["openai-user"] = Grant(
+                    key="openai-user", role="Cognitive Services OpenAI User", scope=foundry.account_id
+                )
+            else:
+                grants["cognitive-user"] = Grant(
+                    key="cognitive-user", role="Cognitive Services User", scope=foundry.account_id
+                )
+            first_project = next(iter(foundry.project_ids.values()))
+            grants["ai-user"] = Grant(key="ai-user", role="Azure AI User", scope=first_project)
+    return tuple(grants[k] for k in sorted(grants))
+
+
+def _endpoint_output(
+    e: ResolvedEndpoint, foundry: AzureFoundry | None, hubs: dict[str, AzureServerless]
+) -> dict[str, Any]:
+    offer = e.azure
+    assert offer is not None
+    common = {
+        "model": offer.name,
+        "version": offer.version,
+        "location": offer.region,
+        "processing": offer.processing,
+        "route": offer.route,
     }
+    if offer.route == "serverless":
+        hub = hubs[offer.region]
+        return {**common, "sku": ENDPOINT_SKU, "name": hub.endpoint_names[e.name], "url": hub.endpoint_uris[e.name]}
+    assert foundry is not None
+    subdomain = foundry.endpoint.removeprefix("https://").split(".", 1)[0]
+    url = (
+        f"https://{subdomain}.openai.azure.com/openai/deployments/{e.name}"
+        if offer.format == OPENAI_FORMAT
+        else f"https://{subdomain}.services.ai.azure.com/models"
+    )
+    return {**common, "sku": offer.sku, "name": foundry.deployment_names[e.name], "url": url}

@@ -13,6 +13,9 @@ import yaml
 from crosscloud.cli import main
 from tests.conftest import FIXTURES, ROOT, stack_config
 
+# Tests that pass one --policy-config name the one pack it configures (the CLI pairs configs with packs).
+ONLY_RESIDENCY = ("--policy-pack", str(Path(__file__).resolve().parent.parent / "policies" / "residency"))
+
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -29,8 +32,8 @@ def test_preview_dev_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", "dev", "-C", str(ROOT)]) == 0
     out = capsys.readouterr().out
     assert "crosscloud:aws:Network  aws-network" in out and "crosscloud:azure:Network  azure-network" in out
-    assert "aws: 8" in out and "azure: 6" in out
-    assert "No policy violations in 17 resources." in out
+    assert "aws: 55" in out and "azure: 33" in out
+    assert "No policy violations in 100 resources." in out
     assert "invoke_id': 'openai.gpt-oss-120b-1:0'" in out
 
 
@@ -57,11 +60,27 @@ def test_synth_prod_then_check_graph_matches_preview(tmp_path: Path, capsys: pyt
     assert any(t.startswith("aws:") for t in types) and any(t.startswith("azure-native:") for t in types)
 
     assert (
-        main(["check", "--graph", str(graph_file), "--format", "json", "-C", str(ROOT), "--policy-config", str(policy)])
+        main(
+            [
+                "check",
+                "--graph",
+                str(graph_file),
+                "--format",
+                "json",
+                "-C",
+                str(ROOT),
+                *ONLY_RESIDENCY,
+                "--policy-config",
+                str(policy),
+            ]
+        )
         == 1
     )
     from_graph = json.loads(capsys.readouterr().out)
-    assert main(["check", "prod", "--format", "json", "-C", str(ROOT), "--policy-config", str(policy)]) == 1
+    assert (
+        main(["check", "prod", "--format", "json", "-C", str(ROOT), *ONLY_RESIDENCY, "--policy-config", str(policy)])
+        == 1
+    )
     from_stack = json.loads(capsys.readouterr().out)
     assert from_graph["violations"] == from_stack["violations"]
     assert from_graph["summary"]["mandatory"] == len(from_graph["violations"]) > 0
@@ -74,7 +93,7 @@ def test_synth_prod_then_check_graph_matches_preview(tmp_path: Path, capsys: pyt
         "message",
     }
 
-    assert main(["preview", "prod", "-C", str(ROOT), "--policy-config", str(policy)]) == 1
+    assert main(["preview", "prod", "-C", str(ROOT), *ONLY_RESIDENCY, "--policy-config", str(policy)]) == 1
     preview_out = capsys.readouterr().out
     assert f"{len(from_graph['violations'])} violations: {len(from_graph['violations'])} mandatory" in preview_out
 
@@ -88,7 +107,7 @@ def test_check_formats(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[s
         sarif = json.loads(text)
         assert sarif["version"] == "2.1.0"
         rules = sarif["runs"][0]["tool"]["driver"]["rules"]
-        assert {r["id"] for r in rules} == {
+        assert {r["id"] for r in rules} >= {
             "crosscloud-residency/aws-region-allowed",
             "crosscloud-residency/azure-location-allowed",
         }
@@ -110,7 +129,7 @@ def test_bad_config_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> No
     lines = result.stderr.strip().splitlines()
     assert lines == [
         f"{stack_file}: crosscloud:aws.regoin: unknown key (did you mean 'region'?); "
-        "allowed: region, account_id, network"
+        "allowed: region, account_id, network, guardrail, invocation_logging"
     ]
 
 
@@ -200,14 +219,17 @@ def test_readme_states_the_both_clouds_fact_as_generated(capsys: pytest.CaptureF
 def test_policy_config_levels_are_validated_and_all_applies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"aws-region-allowed": "madatory"}))
-    assert main(["check", "dev", "-C", str(ROOT), "--policy-config", str(bad)]) == 2
+    assert main(["check", "dev", "-C", str(ROOT), *ONLY_RESIDENCY, "--policy-config", str(bad)]) == 2
     assert (
         "aws-region-allowed: 'madatory' is not an enforcement level; allowed: advisory, mandatory"
         in capsys.readouterr().err
     )
     relaxed = tmp_path / "relaxed.json"
     relaxed.write_text(json.dumps({"all": "advisory", "aws-region-allowed": {"residency": "us"}}))
-    assert main(["check", "dev", "-C", str(ROOT), "--format", "json", "--policy-config", str(relaxed)]) == 0
+    assert (
+        main(["check", "dev", "-C", str(ROOT), "--format", "json", *ONLY_RESIDENCY, "--policy-config", str(relaxed)])
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["summary"]["advisory"] == len(report["violations"]) > 0
     assert {v["policy"] for v in report["violations"]} == {"aws-region-allowed"}
@@ -226,5 +248,10 @@ def test_organization_option_defaults_to_the_environment(monkeypatch: pytest.Mon
 def test_policy_config_files_pair_with_packs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     one = tmp_path / "one.json"
     one.write_text("{}")
-    assert main(["check", "dev", "-C", str(ROOT), "--policy-config", str(one), "--policy-config", str(one)]) == 2
+    assert (
+        main(
+            ["check", "dev", "-C", str(ROOT), *ONLY_RESIDENCY, "--policy-config", str(one), "--policy-config", str(one)]
+        )
+        == 2
+    )
     assert "--policy-config: -: 2 given for 1 policy packs (residency)" in capsys.readouterr().err

@@ -7,12 +7,11 @@ import ipaddress
 import pulumi
 import pytest
 
-from components.aws import AwsNetwork, AwsNetworkArgs
 from components.azure import AzureNetwork, AzureNetworkArgs
-from components.providers import aws_provider, azure_provider, with_provider
+from components.providers import azure_provider, with_provider
 from components.standard import stack_tags
-from crosscloud.declaration.spec import AwsSettings, AzureSettings
-from crosscloud.engine.graph import UNKNOWN, Resource
+from crosscloud.declaration.spec import AzureSettings
+from crosscloud.engine.graph import Resource
 from crosscloud.engine.synth import record
 
 TAGS = {"owner": "ml-platform", "managed-by": "crosscloud"}
@@ -25,40 +24,6 @@ def run(body) -> list[Resource]:
 
 def of_type(resources: list[Resource], token: str) -> list[Resource]:
     return [r for r in resources if r.type == token]
-
-
-def test_aws_network_is_private_with_one_subnet_per_zone() -> None:
-    def body() -> None:
-        provider = aws_provider("aws", AwsSettings(region="eu-north-1"))
-        AwsNetwork(
-            "net",
-            AwsNetworkArgs(
-                cidr=ipaddress.IPv4Network("10.50.0.0/16"),
-                zones=["eu-north-1a", "eu-north-1b", "eu-north-1c"],
-                tags=TAGS,
-            ),
-            opts=with_provider(provider),
-        )
-
-    resources = run(body)
-    [component] = of_type(resources, "crosscloud:aws:Network")
-    [vpc] = of_type(resources, "aws:ec2/vpc:Vpc")
-    assert vpc.parent == component.urn and vpc.name == "net-vpc"
-    assert vpc.inputs["cidrBlock"] == "10.50.0.0/16"
-    assert vpc.inputs["enableDnsHostnames"] is True and vpc.inputs["enableDnsSupport"] is True
-    assert vpc.inputs["tags"] == {**TAGS, "Name": "net-vpc"}
-    assert vpc.provider is not None and vpc.provider.endswith("pulumi:providers:aws::aws")
-    subnets = sorted(of_type(resources, "aws:ec2/subnet:Subnet"), key=lambda s: s.inputs["availabilityZone"])
-    assert [s.inputs["availabilityZone"] for s in subnets] == ["eu-north-1a", "eu-north-1b", "eu-north-1c"]
-    assert [s.inputs["cidrBlock"] for s in subnets] == ["10.50.0.0/20", "10.50.16.0/20", "10.50.32.0/20"]
-    assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets)
-    assert all(s.inputs["vpcId"] == UNKNOWN for s in subnets), "the VPC ID is unknown at first preview"
-    assert len(of_type(resources, "aws:ec2/routeTableAssociation:RouteTableAssociation")) == 3
-    [sg] = of_type(resources, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
-    assert sg.inputs["ingress"] == [] and sg.inputs["egress"] == []
-    assert not of_type(resources, "aws:ec2/internetGateway:InternetGateway")
-    [provider] = of_type(resources, "pulumi:providers:aws")
-    assert provider.inputs["region"] == "eu-north-1"
 
 
 def test_azure_network_denies_internet_and_serialises_subnets() -> None:

@@ -89,6 +89,7 @@ def test_unlisted_sku_region_is_refused_with_a_clear_line() -> None:
 
 def test_serverless_route_resolves_in_sweden_central() -> None:
     config = stack_config()
+    config["crosscloud:identity"] = {"ci": {"github_repository": "acme/ml-platform"}}
     config["crosscloud:endpoints"] = [
         {"name": "search", "azure": {"model": "cohere-embed-multilingual-v3", "route": "serverless"}}
     ]
@@ -102,6 +103,7 @@ def test_serverless_route_resolves_in_sweden_central() -> None:
 
 def test_default_route_takes_serverless_only_when_no_deployment_sku_is_resident() -> None:
     config = stack_config()
+    config["crosscloud:identity"] = {"ci": {"github_repository": "acme/ml-platform"}}
     config["crosscloud:endpoints"] = [
         {"name": "search", "azure": {"model": "cohere-embed-multilingual-v3"}},
         {"name": "chat", "azure": {"model": "gpt-4.1"}},
@@ -113,6 +115,7 @@ def test_default_route_takes_serverless_only_when_no_deployment_sku_is_resident(
 
 def test_serverless_route_with_a_sku_or_ptu_is_refused() -> None:
     config = stack_config()
+    config["crosscloud:identity"] = {"ci": {"github_repository": "acme/ml-platform"}}
     config["crosscloud:endpoints"] = [
         {"name": "aa", "azure": {"model": "cohere-embed-multilingual-v3", "route": "serverless", "sku": "Standard"}},
         {"name": "bb", "azure": {"model": "llama-3-3-70b", "route": "serverless", "throughput": {"provisioned": True}}},
@@ -124,6 +127,7 @@ def test_serverless_route_with_a_sku_or_ptu_is_refused() -> None:
 
 def test_serverless_route_outside_its_regions_is_refused() -> None:
     config = stack_config()
+    config["crosscloud:identity"] = {"ci": {"github_repository": "acme/ml-platform"}}
     config["crosscloud:azure"]["location"] = "francecentral"
     config["crosscloud:endpoints"] = [
         {"name": "search", "azure": {"model": "cohere-embed-multilingual-v3", "route": "serverless"}}
@@ -307,6 +311,7 @@ def test_profile_accepted_from_one_source_region_and_refused_from_another(tmp_pa
         config = stack_config()
         config["crosscloud:aws"]["region"] = region
         config["crosscloud:endpoints"] = [{"name": "chat", "aws": {"model": "claude-sonnet-4-5"}}]
+        config["crosscloud:identity"] = {"ci": {"github_repository": "acme/ml-platform"}}
         return check_declaration(parse_config(config, "Pulumi.test.yaml"), catalog, "Pulumi.test.yaml")
 
     [chat] = resolve("eu-central-1").endpoints

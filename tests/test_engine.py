@@ -35,7 +35,7 @@ def test_prod_graph_spans_both_clouds_with_explicit_providers(project: Project) 
     assert custom and all(r.provider in providers for r in custom), "no resource falls back to a default provider"
     [group] = [r for r in g.resources if r.type == "azure-native:resources:ResourceGroup"]
     assert group.protect, "prod protects the resource group"
-    assert g.outputs["endpoints"]["chat"]["azure"]["deployment_sku"] == "ProvisionedManaged"
+    assert g.outputs["endpoints"]["chat"]["azure"]["sku"] == "ProvisionedManaged"
     assert g.outputs["aws_vpc_id"] is None, "provider-computed outputs stay unknown"
 
 

@@ -1,38 +1,64 @@
-"""AWS network: a VPC with private subnets only, one per zone, and a default security group that admits nothing.
+"""AWS network: a VPC with private subnets only, one per zone, Bedrock reachable only through interface endpoints.
 
 Private by construction: no internet gateway and no public IPs, so model traffic can only leave through the VPC
-endpoints that the Bedrock access component adds.
+endpoints (`bedrock-runtime` and `bedrock`, optionally `bedrock-agent-runtime` and `bedrock-mantle`), whose
+security group admits HTTPS from the VPC only and whose policies name the stack's models. S3 is reached through a
+gateway endpoint; VPC flow logs go to a KMS-encrypted log group with a retention period.
+
+Endpoint suffixes: Bedrock user guide, vpc-interface-endpoints (bedrock, bedrock-runtime, bedrock-mantle,
+bedrock-agent, bedrock-agent-runtime), read 2026-11-23.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 from pydantic import Field
 
-from components.standard import StandardArgs
+from components.aws.context import AwsContext
+from components.aws.documents import log_writer_document, service_trust_document
+from components.aws.kms import customer_managed_key
+from components.standard import StatefulArgs
 
 # Each private subnet is the VPC range plus this many bits: 16 subnets of a /16 VPC are /20s.
 SUBNET_EXTRA_BITS = 4
+RUNTIME_SERVICE = "bedrock-runtime"
+CONTROL_SERVICE = "bedrock"
+OPTIONAL_SERVICES = ("bedrock-agent-runtime", "bedrock-mantle")
 
 
-class AwsNetworkArgs(StandardArgs):
+class AwsNetworkArgs(StatefulArgs):
+    ctx: AwsContext
     cidr: ipaddress.IPv4Network
     zones: list[str] = Field(min_length=1, max_length=6)
+    # Extra interface endpoints (from OPTIONAL_SERVICES); they keep the service's default endpoint policy, since
+    # crosscloud has no verified resource scoping for them yet.
+    optional_services: tuple[str, ...] = ()
+    # Endpoint policies (JSON strings or Outputs of one): bedrock-runtime may invoke only the stack's models.
+    runtime_policy: Any = None
+    control_policy: Any = None
+    flow_log_retention_days: int = 365
 
 
 class AwsNetwork(pulumi.ComponentResource):
-    """VPC + one private subnet per zone + a private route table; the default security group is emptied."""
+    """VPC + private subnets + Bedrock interface endpoints + S3 gateway endpoint + flow logs."""
 
     vpc_id: pulumi.Output[str]
     subnet_ids: pulumi.Output[list[str]]
+    runtime_dns_name: str
 
     def __init__(self, name: str, args: AwsNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("crosscloud:aws:Network", name, None, opts)
+        unknown = sorted(set(args.optional_services) - set(OPTIONAL_SERVICES))
+        if unknown:
+            raise ValueError(f"unknown optional endpoint service(s) {', '.join(unknown)}; known: {OPTIONAL_SERVICES}")
         child = pulumi.ResourceOptions(parent=self)
-        tags = dict(args.tags)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        ctx, tags = args.ctx, dict(args.tags)
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -71,6 +97,101 @@ class AwsNetwork(pulumi.ComponentResource):
             )
             subnets.append(subnet)
 
+        endpoint_sg = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            vpc_id=vpc.id,
+            description="Bedrock interface endpoints: HTTPS from inside the VPC only",
+            ingress=[
+                {
+                    "description": "HTTPS from the VPC",
+                    "protocol": "tcp",
+                    "from_port": 443,
+                    "to_port": 443,
+                    "cidr_blocks": [str(args.cidr)],
+                }
+            ],
+            egress=[],  # endpoint ENIs only answer; replies are allowed by connection tracking
+            tags={**tags, "Name": f"{name}-endpoints"},
+            opts=child,
+        )
+        subnet_ids = [s.id for s in subnets]
+        policies = {RUNTIME_SERVICE: args.runtime_policy, CONTROL_SERVICE: args.control_policy}
+        for service in (RUNTIME_SERVICE, CONTROL_SERVICE, *args.optional_services):
+            aws.ec2.VpcEndpoint(
+                f"{name}-{service}",
+                vpc_id=vpc.id,
+                service_name=ctx.service_name(service),
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=subnet_ids,
+                security_group_ids=[endpoint_sg.id],
+                policy=policies.get(service),
+                tags={**tags, "Name": f"{name}-{service}"},
+                opts=child,
+            )
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=vpc.id,
+            service_name=ctx.service_name("s3"),
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[route_table.id],
+            tags={**tags, "Name": f"{name}-s3"},
+            opts=child,
+        )
+
+        # Flow logs: every accepted and rejected flow, to a log group encrypted with the stack's key.
+        log_group_name = ctx.log_group("vpc-flow-logs")
+        key = customer_managed_key(
+            f"{name}-flow-logs-key",
+            ctx,
+            purpose="VPC flow logs",
+            tags=tags,
+            opts=stateful,
+            log_groups=[log_group_name],
+        )
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=log_group_name,
+            retention_in_days=args.flow_log_retention_days,
+            kms_key_id=key.arn,
+            tags=tags,
+            opts=stateful,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            name=f"{ctx.prefix}-vpc-flow-logs",
+            path="/crosscloud/",
+            assume_role_policy=json.dumps(
+                service_trust_document(
+                    "vpc-flow-logs.amazonaws.com",
+                    ctx.account,
+                    f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account}:vpc-flow-log/*",
+                )
+            ),
+            tags=tags,
+            opts=child,
+        )
+        writer = aws.iam.RolePolicy(
+            f"{name}-flow-logs-write",
+            role=role.id,
+            policy=json.dumps(log_writer_document(ctx.partition, ctx.region, ctx.account, log_group_name)),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=log_group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={**tags, "Name": f"{name}-flow-log"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[writer]),
+        )
+
         self.vpc_id = vpc.id
-        self.subnet_ids = pulumi.Output.all(*[s.id for s in subnets])
-        self.register_outputs({"vpc_id": self.vpc_id, "subnet_ids": self.subnet_ids})
+        self.subnet_ids = pulumi.Output.all(*subnet_ids)
+        self.runtime_dns_name = ctx.regional_dns(RUNTIME_SERVICE)
+        self.register_outputs(
+            {"vpc_id": self.vpc_id, "subnet_ids": self.subnet_ids, "runtime_dns_name": self.runtime_dns_name}
+        )

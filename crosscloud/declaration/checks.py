@@ -12,9 +12,18 @@ from dataclasses import dataclass
 
 from crosscloud.catalog import AwsOffering, AzureOffering, Catalog, ResidencySet
 from crosscloud.declaration.errors import ConfigIssue, DeclarationError, did_you_mean, join_allowed
-from crosscloud.declaration.spec import AzureModelChoice, Cloud, Endpoint, GpuReservation, PlatformSpec
+from crosscloud.declaration.spec import (
+    ML_DNS_ZONES,
+    AzureModelChoice,
+    Cloud,
+    Endpoint,
+    GpuReservation,
+    PlatformSpec,
+)
 
 _AZURE_ZONES = ("1", "2", "3")
+# IAM roles the AWS components name "<prefix>-<name>" themselves; a workload of the same name would collide.
+_AWS_RESERVED_ROLE_NAMES = ("ci-preview", "ci-deploy", "bedrock-logging", "vpc-flow-logs")
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,10 @@ class _Checker:
                 resolved = self.endpoint(i, endpoint, regions, residency)
                 if resolved:
                     endpoints.append(resolved)
+        self.azure_reachable()
+        if residency is not None:
+            self.azure_spillovers(endpoints, residency)
+            self.azure_dns(endpoints)
         for i, gpu in enumerate(spec.gpu):
             self.gpu(i, gpu, residency)
         for i, workload in enumerate(spec.identity.workloads):
@@ -103,9 +116,103 @@ class _Checker:
                         "is not a declared endpoint",
                         join_allowed(sorted(names)),
                     )
+        self.aws_access(endpoints)
         if self.issues or residency is None:
             return None
         return Declaration(spec, residency, tuple(endpoints), self.file)
+
+    def aws_access(self, endpoints: list[ResolvedEndpoint]) -> None:
+        """Provisioned throughput only where the catalog documents it; AWS workloads need someone to trust."""
+        spec, served = self.spec, {e.name: e for e in endpoints}
+        for i, endpoint in enumerate(spec.endpoints):
+            choice = endpoint.aws
+            if (
+                choice is None
+                or choice.provisioned is None
+                or spec.aws is None
+                or choice.model not in self.catalog.models
+            ):
+                continue
+            model = self.catalog.models[choice.model].aws
+            regions = model.provisioned_throughput if model else []
+            if spec.aws.region not in regions:
+                self.add(
+                    f"crosscloud:endpoints[{i}].aws.provisioned",
+                    choice.model,
+                    f"has no Bedrock provisioned throughput in {spec.aws.region}",
+                    f"regions: {join_allowed(regions)}" if regions else "no region (the catalog documents none)",
+                )
+        for i, workload in enumerate(spec.identity.workloads):
+            if workload.name in _AWS_RESERVED_ROLE_NAMES:
+                self.add(
+                    f"crosscloud:identity.workloads[{i}].name",
+                    workload.name,
+                    "is the name of a role crosscloud creates itself",
+                    f"any other name than {', '.join(_AWS_RESERVED_ROLE_NAMES)}",
+                )
+            on_aws = [n for n in workload.endpoints if n in served and served[n].aws is not None]
+            if on_aws and not (workload.aws_services or workload.aws_roles):
+                self.add(
+                    f"crosscloud:identity.workloads[{i}]",
+                    workload.name,
+                    f"calls {', '.join(on_aws)} on AWS but names no principal to trust",
+                    "aws_services (e.g. ecs-tasks.amazonaws.com) and/or aws_roles (role ARNs)",
+                )
+
+    def azure_reachable(self) -> None:
+        """Foundry is private unless a non-prod stack opts out; private needs a VNet for its private endpoint."""
+        spec, azure = self.spec, self.spec.azure
+        if azure is None:
+            return
+        public = azure.foundry.public_network_access
+        if spec.environment == "prod" and public:
+            self.add(
+                "crosscloud:azure.foundry.public_network_access",
+                True,
+                "is not allowed in prod (the account is reachable through its private endpoint only)",
+                "false",
+            )
+        if not public and azure.network is None and any(e.azure is not None for e in spec.endpoints):
+            self.add(
+                "crosscloud:azure.network",
+                None,
+                "is missing: with public_network_access false, Azure endpoints are reachable only through private "
+                "endpoints in the stack's VNet",
+                "a network with a cidr, or (outside prod) foundry.public_network_access: true",
+            )
+
+    def azure_spillovers(self, endpoints: list[ResolvedEndpoint], residency: ResidencySet) -> None:
+        """A provisioned Azure deployment spills over into a pay-per-token one of the same processing class."""
+        index = {e.name: i for i, e in enumerate(self.spec.endpoints)}
+        for e in endpoints:
+            offer = e.azure
+            if offer is None or not offer.provisioned:
+                continue
+            if azure_spillover(self.catalog, offer, residency) is None:
+                self.add(
+                    f"crosscloud:endpoints[{index[e.name]}].azure.throughput.provisioned",
+                    True,
+                    f"{offer.model} has no pay-per-token {offer.processing} offering in {offer.region} to spill over "
+                    "into (a provisioned deployment needs one of the same processing class)",
+                    "a model/region with both, or provisioned: false",
+                )
+
+    def azure_dns(self, endpoints: list[ResolvedEndpoint]) -> None:
+        """With DNS zones owned elsewhere, every zone the stack's private endpoints use must be given."""
+        azure = self.spec.azure
+        if azure is None or azure.network is None or azure.network.dns.mode != "existing":
+            return
+        serverless = any(e.azure is not None and e.azure.route == "serverless" for e in endpoints)
+        if not serverless:
+            return
+        missing = [z for z in ML_DNS_ZONES if z not in azure.network.dns.zone_ids]
+        if missing:
+            self.add(
+                "crosscloud:azure.network.dns.zone_ids",
+                sorted(azure.network.dns.zone_ids),
+                "lacks the Machine Learning zones a serverless endpoint's hub resolves through",
+                ", ".join(missing),
+            )
 
     def networks(self) -> None:
         aws = self.spec.aws.network if self.spec.aws else None
@@ -341,6 +448,17 @@ class _Checker:
         if not zone_ok:
             allowed = f"{region}a, {region}b, ..." if gpu.cloud == "aws" else ", ".join(_AZURE_ZONES)
             self.add(f"{path}.zone", gpu.zone, f"is not a zone of {region}", allowed)
+
+
+def azure_spillover(catalog: Catalog, offer: AzureOffering, residency: ResidencySet) -> AzureOffering | None:
+    """The pay-per-token offering a provisioned deployment spills over into: same model, region and processing class,
+    resident, first in the catalog's preference order."""
+    candidates = {
+        o.sku: o
+        for o in catalog.azure_offerings(offer.model, offer.region)
+        if not o.provisioned and o.processing == offer.processing and o.resident_in(residency)
+    }
+    return next((candidates[s] for s in catalog.azure_skus.preference.pay_per_token if s in candidates), None)
 
 
 def check_declaration(spec: PlatformSpec, catalog: Catalog, file: str) -> Declaration:

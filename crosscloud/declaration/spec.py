@@ -52,23 +52,214 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, AWS API reference, checked 2026-11-23).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+
+def _retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be a CloudWatch Logs retention period: {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    return value
+
+
+RetentionDays = Annotated[StrictInt, AfterValidator(_retention)]
+
+
+class AwsEndpointServices(_Strict):
+    """Optional Bedrock interface endpoints beside the always-present `bedrock` and `bedrock-runtime`."""
+
+    agent_runtime: StrictBool = False  # com.amazonaws.<region>.bedrock-agent-runtime
+    mantle: StrictBool = False  # com.amazonaws.<region>.bedrock-mantle (OpenAI-compatible APIs)
+
+
 class AwsNetwork(_Strict):
     """VPC of the stack: private subnets only, one per zone."""
 
     cidr: PrivateCidr
     zones: StrictInt = Field(default=2, ge=1, le=6)
+    endpoints: AwsEndpointServices = AwsEndpointServices()
+    flow_log_retention_days: RetentionDays = 365
+
+
+GuardrailName = Annotated[str, StringConstraints(pattern=r"^[0-9a-zA-Z_ !?.-]{1,100}$")]
+
+
+class DeniedTopic(_Strict):
+    """A topic the guardrail refuses (Bedrock topic policy, type DENY)."""
+
+    name: GuardrailName
+    definition: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    examples: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(default=[], max_length=5)
+
+
+# PII entity types of the Bedrock guardrail sensitive-information filter (GuardrailPiiEntityConfig, Bedrock API
+# reference, checked 2026-11-23); the default set is the one that matters for EU personal data and credentials.
+PII_TYPES = (
+    "ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER",
+    "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY", "CREDIT_DEBIT_CARD_NUMBER", "DRIVER_ID", "EMAIL",
+    "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "IP_ADDRESS", "LICENSE_PLATE", "MAC_ADDRESS", "NAME", "PASSWORD", "PHONE",
+    "PIN", "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER",
+    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER", "URL", "USERNAME", "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER",
+    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER", "US_SOCIAL_SECURITY_NUMBER",
+    "VEHICLE_IDENTIFICATION_NUMBER",
+)  # fmt: skip
+PiiType = Literal[PII_TYPES]  # type: ignore[valid-type]
+
+
+class AwsGuardrail(_Strict):
+    """The stack's Bedrock guardrail: content filters (prompt attacks included), PII, denied topics."""
+
+    content_filter_strength: Literal["LOW", "MEDIUM", "HIGH"] = "HIGH"
+    pii_action: Literal["BLOCK", "ANONYMIZE"] = "ANONYMIZE"
+    pii_entities: list[PiiType] = Field(
+        default=[
+            "EMAIL",
+            "PHONE",
+            "NAME",
+            "ADDRESS",
+            "CREDIT_DEBIT_CARD_NUMBER",
+            "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+            "AWS_ACCESS_KEY",
+            "AWS_SECRET_KEY",
+            "PASSWORD",
+            "IP_ADDRESS",
+        ],
+        min_length=1,
+    )
+    denied_topics: list[DeniedTopic] = Field(default=[], max_length=30)
+    # Workload roles may invoke models only with this guardrail (IAM condition bedrock:GuardrailIdentifier).
+    require: StrictBool = False
+
+
+class AwsInvocationLogging(_Strict):
+    """Bedrock model invocation logging: one configuration per account and Region, so exactly one stack enables it."""
+
+    enabled: StrictBool = False
+    retention_days: RetentionDays = 365
+    # S3 copies move to Glacier Instant Retrieval after this many days and expire after `expire_days`.
+    archive_days: StrictInt = Field(default=90, ge=30)
+    expire_days: StrictInt = Field(default=730, ge=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> AwsInvocationLogging:
+        if self.expire_days <= self.archive_days:
+            raise ValueError("expire_days must be greater than archive_days")
+        return self
 
 
 class AwsSettings(_Strict):
     region: str
     account_id: Annotated[str, StringConstraints(pattern=r"^\d{12}$")] | None = None
     network: AwsNetwork | None = None
+    guardrail: AwsGuardrail = AwsGuardrail()
+    invocation_logging: AwsInvocationLogging = AwsInvocationLogging()
+
+
+# Azure Private Link DNS zones crosscloud's Azure components resolve through (public cloud names).
+FOUNDRY_DNS_ZONES = (
+    "privatelink.cognitiveservices.azure.com",
+    "privatelink.openai.azure.com",
+    "privatelink.services.ai.azure.com",
+)
+ML_DNS_ZONES = ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net")
+PrivateDnsZoneName = Literal[
+    "privatelink.cognitiveservices.azure.com",
+    "privatelink.openai.azure.com",
+    "privatelink.services.ai.azure.com",
+    "privatelink.api.azureml.ms",
+    "privatelink.notebooks.azure.net",
+]
+_GUID = r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
+ArmId = Annotated[str, StringConstraints(pattern=rf"^/subscriptions/{_GUID}/resourceGroups/[^/]+/providers/[^/]+/.+$")]
+KeyVaultId = Annotated[
+    str,
+    StringConstraints(
+        pattern=rf"^/subscriptions/{_GUID}/resourceGroups/[^/]+/providers/Microsoft\.KeyVault/vaults/[A-Za-z0-9-]{{3,24}}$"
+    ),
+]
+
+
+class AzureDns(_Strict):
+    """Who owns the Private Link DNS zones: crosscloud creates and links them (`create`), the platform team already
+    has them (`existing`: their IDs), or the platform team's Azure Policy adds the records (`policy`: crosscloud
+    creates no zone and no zone group, which such a DeployIfNotExists policy would otherwise fight)."""
+
+    mode: Literal["create", "existing", "policy"] = "create"
+    zone_ids: dict[PrivateDnsZoneName, ArmId] = {}
+
+    @model_validator(mode="after")
+    def _ids_only_when_existing(self) -> AzureDns:
+        if self.mode == "existing":
+            missing = [z for z in FOUNDRY_DNS_ZONES if z not in self.zone_ids]
+            if missing:
+                raise ValueError(f"mode 'existing' needs zone_ids for {', '.join(missing)}")
+        elif self.zone_ids:
+            raise ValueError(f"zone_ids are only read with mode 'existing' (mode is {self.mode!r})")
+        return self
 
 
 class AzureNetwork(_Strict):
     """VNet of the stack; subnets are carved from it."""
 
     cidr: PrivateCidr
+    # A subnet delegated to Microsoft.App/environments, for Foundry Agent Service's network injection.
+    agent_subnet: StrictBool = False
+    dns: AzureDns = AzureDns()
+
+
+class AzureCmk(_Strict):
+    """A customer-managed key in the platform team's Key Vault; no version means 'follow the latest' (rotation)."""
+
+    key_vault_id: KeyVaultId
+    key_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,127}$")]
+    key_version: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] | None = None
+
+
+class AzureFoundry(_Strict):
+    """The Foundry account: projects, network exposure, encryption, content filtering."""
+
+    projects: list[Slug] = Field(default=["default"], min_length=1)
+    # Off unless asked; a prod stack may not turn it on (private endpoint only).
+    public_network_access: StrictBool = False
+    cmk: AzureCmk | None = None
+    # Severity from which the custom RAI policy blocks prompts and completions.
+    content_filter: Literal["Low", "Medium", "High"] = "Medium"
+
+    @model_validator(mode="after")
+    def _unique_projects(self) -> AzureFoundry:
+        if len(set(self.projects)) != len(self.projects):
+            raise ValueError("project names must be unique")
+        return self
+
+
+class AzureDiagnostics(_Strict):
+    """Where resource logs go: an existing Log Analytics workspace, or one this stack creates."""
+
+    workspace_id: ArmId | None = None
+    retention_days: StrictInt = Field(default=90, ge=30, le=730)
 
 
 class AzureSettings(_Strict):
@@ -78,12 +269,22 @@ class AzureSettings(_Strict):
     ) = None
     resource_group: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.()-]{1,89}[A-Za-z0-9_()-]$")] | None = None
     network: AzureNetwork | None = None
+    foundry: AzureFoundry = AzureFoundry()
+    diagnostics: AzureDiagnostics = AzureDiagnostics()
+
+
+class AwsProvisionedThroughput(_Strict):
+    """Bedrock provisioned throughput: model units bought for a term (OneMonth and SixMonths cannot be cancelled)."""
+
+    model_units: StrictInt = Field(ge=1, le=1000)
+    commitment: Literal["OneMonth", "SixMonths"] | None = None
 
 
 class AwsModelChoice(_Strict):
     """The Bedrock model serving a logical endpoint; the offering (bare ID or geo profile) follows the residency."""
 
     model: str
+    provisioned: AwsProvisionedThroughput | None = None
 
 
 class AzureThroughput(_Strict):
@@ -164,19 +365,65 @@ class GpuReservation(_Strict):
             raise ValueError("ends must be after starts")
         return self
 
+    @model_validator(mode="after")
+    def _aws_capacity_block(self) -> GpuReservation:
+        # EC2 Capacity Blocks last 1-14 days, or 7-day multiples up to 182 days (ec2-capacity-blocks.html, 2026-02).
+        if self.cloud == "aws" and self.reservation == "capacity-block":
+            if self.starts is None:
+                raise ValueError("a capacity-block reservation needs starts (the first day of the block)")
+            days = (self.ends - self.starts).days
+            if not (1 <= days <= 14 or (days <= 182 and days % 7 == 0)):
+                raise ValueError(f"a Capacity Block lasts 1-14 days or a multiple of 7 days up to 182 (got {days})")
+        return self
+
+    @model_validator(mode="after")
+    def _azure_block(self) -> GpuReservation:
+        """Azure Block reservations: a schedule of 1-14 whole days or 3-26 whole weeks, 1/2/4/.../64 VMs."""
+        if self.cloud != "azure" or self.reservation != "block":
+            return self
+        if self.starts is None:
+            raise ValueError("an Azure block reservation needs starts (its schedule start, within 56 days)")
+        days = (self.ends - self.starts).days
+        if not (1 <= days <= 14 or (days % 7 == 0 and 3 <= days // 7 <= 26)):
+            raise ValueError(f"an Azure block lasts 1-14 days or 3-26 whole weeks; {days} days given")
+        if self.count & (self.count - 1):
+            raise ValueError(f"an Azure block reserves 1, 2, 4, 8, 16, 32 or 64 VMs; count {self.count} given")
+        return self
+
     @property
     def reservation_type(self) -> str:
         return self.reservation or ("on-demand" if self.cloud == "aws" else "targeted")
 
 
 class GithubCi(_Strict):
+    """Keyless CI: GitHub Actions OIDC. Pull requests get a read-only preview role, `branch` the deploy role."""
+
     github_repository: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
-    branch: str = "main"
+    branch: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]{1,200}$")] = "main"
+    # Reuse the account's existing GitHub OIDC provider (one per account and URL) instead of creating one.
+    oidc_provider_arn: (
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
+            ),
+        ]
+        | None
+    ) = None
+
+
+AwsServicePrincipal = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$")]
+AwsRoleArn = Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")]
 
 
 class Workload(_Strict):
+    """An application identity: an IAM role that may invoke exactly its endpoints' models."""
+
     name: Slug
     endpoints: list[str] = []
+    # Who may assume the workload role on AWS: AWS service principals and/or existing role ARNs.
+    aws_services: list[AwsServicePrincipal] = []
+    aws_roles: list[AwsRoleArn] = []
 
 
 class Identity(_Strict):

@@ -67,6 +67,15 @@ class PreviewMocks(mocks.Mocks):
                 "id": account,
             },
             "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+            # A Capacity Block offering matching the request, in the first zone of the requested Region.
+            "aws:ec2/getCapacityBlockOffering:getCapacityBlockOffering": {
+                **dict(args.args),
+                "capacityBlockOfferingId": "cb-0offline0preview0",
+                "availabilityZone": f"{args.args.get('region', 'us-east-1')}a",
+                "currencyCode": "USD",
+                "tenancy": "default",
+                "upfrontFee": "0.00",
+            },
             "azure-native:authorization:getClientConfig": {
                 "clientId": "00000000-0000-0000-0000-0000000c11e7",
                 "objectId": "00000000-0000-0000-0000-00000000b1ec",
@@ -225,8 +234,10 @@ def _resource(
         provider=reg.provider,
         custom=req.custom,
         inputs=inputs,
-        dependencies=list(req.dependencies),
-        property_dependencies={k: list(v.urns) for k, v in req.propertyDependencies.items()},
+        # The SDK collects dependencies in sets: their order follows the hash seed and means nothing. Sorted, the same
+        # program always yields the same graph file.
+        dependencies=sorted(set(req.dependencies)),
+        property_dependencies={k: sorted(set(v.urns)) for k, v in sorted(req.propertyDependencies.items())},
         protect=bool(req.protect),
         retain_on_delete=bool(req.retainOnDelete),
         ignore_changes=list(req.ignoreChanges),
@@ -384,7 +395,7 @@ def synthesize(project: Project, stack: str, config: dict[str, Any]) -> Graph:
         sys.path.remove(program_dir)
     notes = wire.notes()
     if auto_named:
-        names = ", ".join(urn.split("::")[-1] for urn in auto_named)
+        names = ", ".join(sorted(urn.split("::")[-1] for urn in auto_named))
         notes.append(
             f"`name` is unknown on {names}: the provider's Check auto-names it at preview (the resource name plus a "
             "random suffix), which the offline path cannot compute"

@@ -1,43 +1,144 @@
-"""A pull-request comment: a summary table, then violations grouped by pack and severity, under GitHub's limit."""
+"""A pull-request comment: a summary table, then violations grouped by pack and level, each policy with its
+remediation; always under GitHub's 65,536-character comment limit.
+
+Everything that comes from a resource or a pack (names, messages, descriptions) is escaped: no raw HTML, no
+Markdown links or emphasis, no @mentions, issue references or autolinked URLs can be smuggled into the comment.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import groupby
 
-from crosscloud.engine.violations import CheckResult
+from crosscloud.engine.violations import CheckResult, PolicyMeta, Violation
+from crosscloud.reports.redaction import redact, secret_values
 
 GITHUB_COMMENT_LIMIT = 65_536
+_ZWSP = "\u200b"  # breaks @mentions, #refs and autolinks without changing what a reader sees
+_MARKDOWN_SPECIALS = "\\`*_[]{}<>|~!#+"
+_LEVEL_TITLE = {"mandatory": "mandatory (blocks the change)", "remediate": "remediate", "advisory": "advisory"}
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def escape(text: str) -> str:
+    """Untrusted text as inert Markdown: one line, HTML entities, backslash-escaped punctuation, broken autolinks."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = "".join(f"\\{c}" if c in _MARKDOWN_SPECIALS and c not in "<>" else c for c in text)
+    for token in ("@", "://", "www.", "#"):
+        text = text.replace(token, token[0] + _ZWSP + token[1:])
+    return text
+
+
+def code(text: str) -> str:
+    """Untrusted text in a code span (rendered literally: no HTML, links or mentions inside)."""
+    return "`" + " ".join(str(text).split()).replace("`", "'") + "`"
+
+
+def resource_label(urn: str) -> str:
+    if not urn:
+        return "(stack)"
+    parts = urn.split("::")
+    return f"{parts[-1]} ({parts[-2].rsplit(':', 1)[-1]})" if len(parts) >= 2 else urn
+
+
+def _summary(result: CheckResult) -> list[str]:
+    s = result.summary()
+    verdict = "❌ blocked" if s["mandatory"] else ("⚠️ advisory findings" if s["violations"] else "✅ compliant")
+    per_pack = Counter((v.policy_pack, v.enforcement_level) for v in result.violations)
+    lines = [
+        f"## crosscloud policy check: {code(f'{result.project}/{result.stack}')} {verdict}",
+        "",
+        f"{s['resources']} resources checked by {len(result.packs)} policy packs: "
+        f"**{s['mandatory']} mandatory**, {s['advisory']} advisory.",
+        "",
+        "| policy pack | version | policies | mandatory | advisory |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for pack in sorted(result.packs, key=lambda p: p.name):
+        mandatory = per_pack[(pack.name, "mandatory")] + per_pack[(pack.name, "remediate")]
+        lines.append(
+            f"| {escape(pack.name)} | {escape(pack.version)} | {len(pack.policies)} | {mandatory} | "
+            f"{per_pack[(pack.name, 'advisory')]} |"
+        )
+    lines.append(f"| **total** | | {sum(len(p.policies) for p in result.packs)} | {s['mandatory']} | {s['advisory']} |")
+    notes = [f"> {escape(note)}" for note in result.notes]
+    if notes:
+        lines += ["", "> **Offline run:** what this check could not know or apply:", *notes]
+    return [*lines, ""]
+
+
+def _policy_block(policy: str, group: list[Violation], meta: PolicyMeta | None, secrets: list[str]) -> list[str]:
+    severity = group[0].severity or (meta.severity if meta else "") or "unspecified"
+    description = meta.description if meta else group[0].description
+    lines = [f"#### {code(policy)} · {escape(severity)} · {len(group)}", ""]
+    if description:
+        lines += [f"_{escape(description)}_", ""]
+    for v in group:
+        lines.append(f"- {code(resource_label(v.urn))}: {escape(redact(v.message, secrets))}")
+    if meta and meta.remediation:
+        lines += ["", f"**How to fix:** {escape(meta.remediation)}"]
+    return [*lines, ""]
 
 
 def render_markdown(result: CheckResult, limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    s = result.summary()
-    verdict = "❌ blocked" if s["mandatory"] else ("⚠️ advisory findings" if s["violations"] else "✅ compliant")
-    packs = ", ".join(f"{p.name}@{p.version}" for p in result.packs)
-    head = [
-        f"## crosscloud policy check: `{result.project}/{result.stack}` {verdict}",
-        "",
-        "| resources | policy packs | mandatory | advisory |",
-        "|---:|---|---:|---:|",
-        f"| {s['resources']} | {packs} | {s['mandatory']} | {s['advisory']} |",
-        "",
-    ]
-    body: list[str] = []
+    """The comment; if it would reach `limit` characters, whole policy blocks are dropped from the end and a note
+    says how many violations are not shown."""
+    metas = {(p.name, name): meta for p in result.packs for name, meta in p.policies.items()}
     violations = result.sorted_violations()
-    for (pack, level), group in groupby(violations, key=lambda v: (v.policy_pack, v.enforcement_level)):
-        body += [f"### {pack}: {level}", "", "| severity | policy | resource | message |", "|---|---|---|---|"]
-        for v in group:
-            where = _cell(v.urn.split("::")[-1] if v.urn else "(stack)")
-            body.append(f"| {v.severity or '-'} | `{v.policy}` | `{where}` | {_cell(v.message)} |")
-        body.append("")
-    text = "\n".join(head + body)
-    if len(text) > limit:
-        note = (
-            f"\n\n_…truncated: {len(violations)} violations in all; "
-            "run `crosscloud check --format json` for every one._\n"
-        )
-        text = text[: limit - len(note)].rsplit("\n", 1)[0] + note
-    return text + ("" if text.endswith("\n") else "\n")
+    secrets = secret_values(result)
+    head = _summary(result)
+    blocks: list[tuple[int, list[str]]] = []  # (violations in the block, lines)
+    if not violations:
+        head.append("No policy violations.")
+    order = {"mandatory": 0, "remediate": 0, "advisory": 1}
+    severity = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    worst: dict[tuple[str, int], tuple[int, int]] = {}  # per (pack, level): (worst severity, -count)
+    for v in violations:
+        key = (v.policy_pack, order.get(v.enforcement_level, 2))
+        best, count = worst.get(key, (9, 0))
+        worst[key] = (min(best, severity.get(v.severity, 4)), count - 1)
+
+    def section(v: Violation) -> tuple[int, tuple[int, int], str]:
+        level = order.get(v.enforcement_level, 2)
+        return level, worst[(v.policy_pack, level)], v.policy_pack
+
+    ranked = sorted(violations, key=section)  # stable: keeps sorted_violations' severity order inside a section
+    for (pack, level), in_pack in groupby(ranked, key=lambda v: (v.policy_pack, v.enforcement_level)):
+        items = list(in_pack)
+        blocks.append((0, [f"### {escape(pack)}: {_LEVEL_TITLE.get(level, escape(level))} ({len(items)})", ""]))
+        by_policy: dict[str, list[Violation]] = {}
+        for v in items:
+            by_policy.setdefault(v.policy, []).append(v)
+        for policy, group in by_policy.items():
+            blocks.append((len(group), _policy_block(policy, group, metas.get((pack, policy)), secrets)))
+    text = "\n".join(head) + "\n"
+    chunks = [(count, "\n".join(lines) + "\n") for count, lines in blocks]
+    full = text + "".join(chunk for _, chunk in chunks)
+    if len(full) < limit:
+        return full
+    reserve = len(_truncation_note(len(violations)))
+    shown = 0
+    for i, (count, chunk) in enumerate(chunks):
+        needed = len(chunk)
+        if count == 0:  # a section heading goes only with its first policy block
+            needed += len(chunks[i + 1][1]) if i + 1 < len(chunks) else 0
+        if len(text) + needed + reserve >= limit:
+            break
+        text += chunk
+        shown += count
+    return _finish(text + _truncation_note(len(violations) - shown), limit)
+
+
+def _truncation_note(hidden: int) -> str:
+    return (
+        f"\n> **Truncated:** {hidden} more violation(s) are not shown (GitHub comments are limited to "
+        f"{GITHUB_COMMENT_LIMIT:,} characters); run `crosscloud check --format json` or see the SARIF upload for "
+        "all of them.\n"
+    )
+
+
+def _finish(text: str, limit: int) -> str:
+    if len(text) >= limit:  # the summary alone is too long (thousands of packs): cut hard, still under the limit
+        note = _truncation_note(0)
+        text = text[: max(0, limit - len(note) - 1)].rsplit("\n", 1)[0] + note
+    return text

@@ -1,6 +1,7 @@
-"""crosscloud-residency: data stays in the regions of the stack's residency set (crosscloud:residency).
+"""crosscloud-residency. Data residency: resources, prompts, logs and replicas stay inside the stack's residency set.
 
-Run with `pulumi preview --policy-pack policies/residency`, or offline with `crosscloud check`.
+Run with `pulumi preview --policy-pack policies/residency` and
+`--policy-pack-config policies/config/<stack>/residency.json`, or offline with `crosscloud check`.
 """
 
 from pulumi_policy import EnforcementLevel, PolicyPack
@@ -10,7 +11,7 @@ from policies.rules.residency import RULES
 
 PolicyPack(
     name="crosscloud-residency",
-    description="Data residency: every AWS and Azure resource stays inside the stack's residency set.",
+    description="Data residency: resources, prompts, logs and replicas stay inside the stack's residency set.",
     enforcement_level=EnforcementLevel.MANDATORY,
     policies=[to_policy(rule) for rule in RULES],
 )

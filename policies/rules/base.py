@@ -1,9 +1,17 @@
-"""The rule model and its adapter onto pulumi_policy's ResourceValidationPolicy."""
+"""The rule model and its adapter onto pulumi_policy's resource and stack validation policies.
+
+A rule sees plain data (`ResourceView`): the SDK's unknown-checking proxies are unwrapped once, and a value unknown at
+preview stays the wire sentinel, which `get()` turns into `Unknown`. The adapter then applies the rule's `on_unknown`
+(fail closed, or the SDK's advisory note) and the resource's exemption tags, in one place for every rule.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi.runtime
@@ -14,22 +22,128 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+from pulumi_policy.secret import Secret
 
 from crosscloud.catalog import Catalog, ResidencySet, load_catalog
 
 RESIDENCY_CONFIG_KEY = "crosscloud:residency"
+# Every unknown sentinel of the Pulumi wire format (string, bool, number, array, asset, archive, object).
+UNKNOWN_SENTINELS = frozenset(
+    {
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+        "030794c1-ac77-496b-92df-f27374a8bd58",
+        "e48ece36-62e2-4504-bad9-02848725956a",
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+    }
+)
+
+# Exemptions: tag `crosscloud:exempt:<rule-id>` = `<yyyy-mm-dd>:<reason>` (valid through that date, UTC). The value
+# uses only characters both clouds accept in tag values (AWS: letters, digits, spaces and _ . : / = + - @).
+EXEMPT_TAG_PREFIX = "crosscloud:exempt:"
+EXEMPT_VALUE = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2}):(?P<reason>.*)$")
+MIN_REASON_CHARS = 10
+
+
+class Unknown(Exception):  # noqa: N818 - it is a value state, not an error of the rule
+    """A value a rule needs is unknown at preview (computed by a provider)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, str) and value in UNKNOWN_SENTINELS
+
+
+def plain(value: Any) -> Any:
+    """The SDK's proxies and secrets unwrapped into dicts, lists and scalars (unknowns stay sentinels)."""
+    if isinstance(value, Secret):
+        return plain(value.value)
+    if isinstance(value, Mapping):
+        target = value["__target"] if type(value).__name__ == "_DictProxy" else value
+        return {str(k): plain(v) for k, v in target.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        target = value["__target"] if type(value).__name__ == "_ListProxy" else value  # type: ignore[call-overload]
+        return [plain(v) for v in target]
+    return value
+
+
+def get(data: Any, path: str, default: Any = None) -> Any:
+    """`data["a"]["b"][0]` for path "a.b.0"; `Unknown` if a value on the way is unknown, `default` if absent."""
+    current = data
+    walked: list[str] = []
+    for part in path.split("."):
+        walked.append(part)
+        if is_unknown(current):
+            raise Unknown(".".join(walked[:-1]) or path)
+        if isinstance(current, Mapping):
+            if part not in current:
+                return default
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit():
+            index = int(part)
+            if index >= len(current):
+                return default
+            current = current[index]
+        else:
+            return default
+    if is_unknown(current):
+        raise Unknown(path)
+    return current
+
+
+def known_str(data: Any, path: str) -> str | None:
+    value = get(data, path)
+    return str(value) if value not in (None, "") else None
+
+
+def json_value(value: Any, path: str) -> Any:
+    """A JSON document given as a string (IAM policies, container definitions) parsed; dicts pass through."""
+    if is_unknown(value):
+        raise Unknown(path)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return None
+    return value
 
 
 @dataclass(frozen=True)
 class ResourceView:
-    """What a rule sees of one resource: its type token, inputs (wire names) and its provider's inputs."""
+    """What a rule sees of one resource: type token, inputs (wire names), its provider's inputs, and identity."""
 
     type: str
     props: Mapping[str, Any]
     provider_type: str | None = None
     provider_props: Mapping[str, Any] | None = None
+    urn: str = ""
+    name: str = ""
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def tags(self) -> Mapping[str, Any]:
+        tags = self.props.get("tags")
+        return tags if isinstance(tags, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class StackView:
+    resources: tuple[ResourceView, ...]
+
+    def by_urn(self) -> dict[str, ResourceView]:
+        return {r.urn: r for r in self.resources}
+
+    def of_type(self, *types: str) -> list[ResourceView]:
+        return [r for r in self.resources if r.type in types]
 
 
 @dataclass(frozen=True)
@@ -40,27 +154,54 @@ class RuleContext:
     residency: ResidencySet | None
     residency_name: str | None
     config: Mapping[str, Any]
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+
+    def stack_config(self, key: str) -> Any:
+        """A stack config value as the program sees it (structured values are JSON)."""
+        raw = pulumi.runtime.get_config(key)
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except (TypeError, json.JSONDecodeError):
+            return raw
 
 
+# A stack rule reports (resource or None for the stack, message).
+Finding = tuple[ResourceView | None, str]
 RuleCheck = Callable[[ResourceView, RuleContext], Iterable[str]]
+StackCheck = Callable[[StackView, RuleContext], Iterable[Finding]]
+OnUnknown = Literal["fail", "advisory"]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A policy rule: stable ID, one-line violations from `check`, remediation steps, and what to do with unknowns.
+    """A policy rule: stable ID, one-line violations, remediation steps, a config schema and what to do with unknowns.
 
+    Exactly one of `check` (per resource) and `check_stack` (whole stack) is set.
     on_unknown="fail": a value unknown at preview is a violation (residency cannot be proven, so it is not assumed);
-    on_unknown="advisory": the SDK's behaviour, an advisory "can't run during preview" note.
+    on_unknown="advisory": the SDK's behaviour, an advisory "can't run during preview" note. Policy config
+    `on_unknown` overrides it per stack.
     """
 
     id: str
     description: str
-    check: RuleCheck
     remediation: str
+    check: RuleCheck | None = None
+    check_stack: StackCheck | None = None
     severity: Literal["low", "medium", "high", "critical"] = "high"
     enforcement: Literal["advisory", "mandatory"] = "mandatory"
-    on_unknown: Literal["fail", "advisory"] = "fail"
+    on_unknown: OnUnknown = "fail"
     config_properties: Mapping[str, Any] | None = None
+    exemptible: bool = True
+
+    def __post_init__(self) -> None:
+        if (self.check is None) == (self.check_stack is None):
+            raise ValueError(f"rule {self.id}: set exactly one of check and check_stack")
+
+    @property
+    def scope(self) -> Literal["resource", "stack"]:
+        return "resource" if self.check is not None else "stack"
 
 
 def resolve_residency(catalog: Catalog, config: Mapping[str, Any]) -> tuple[str | None, ResidencySet | None]:
@@ -78,38 +219,170 @@ def context_for(config: Mapping[str, Any] | None) -> RuleContext:
     return RuleContext(catalog=catalog, residency=residency, residency_name=name, config=cfg)
 
 
+def no_residency(ctx: RuleContext) -> str:
+    given = f"{ctx.residency_name!r} is not a residency set" if ctx.residency_name else "no residency set is configured"
+    return (
+        f"{given}, so no region can be allowed; set crosscloud:residency or the policy config 'residency' to one "
+        f"of: {', '.join(ctx.catalog.residency_names)}"
+    )
+
+
+def allowed(values: Iterable[str]) -> str:
+    return ", ".join(sorted(values)) or "none"
+
+
+# -- exemptions ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exemption:
+    rule_id: str
+    expires: dt.date | None
+    reason: str
+    problem: str | None  # None: well-formed and in force
+
+    @property
+    def in_force(self) -> bool:
+        return self.problem is None
+
+
+def parse_exemption(key: str, value: Any, today: dt.date) -> Exemption:
+    rule_id = key.removeprefix(EXEMPT_TAG_PREFIX)
+    expected = f"expected '{key}' = '<yyyy-mm-dd>:<reason of {MIN_REASON_CHARS}+ characters>'"
+    if is_unknown(value):
+        return Exemption(rule_id, None, "", f"exemption tag {key} is unknown at preview; {expected}")
+    match = EXEMPT_VALUE.match(str(value))
+    if not rule_id or match is None:
+        return Exemption(rule_id, None, "", f"malformed exemption tag {key}={value!r}; {expected}")
+    try:
+        expires = dt.date.fromisoformat(match["date"])
+    except ValueError:
+        return Exemption(rule_id, None, "", f"exemption tag {key} has an invalid date {match['date']!r}; {expected}")
+    reason = match["reason"].strip()
+    if len(reason) < MIN_REASON_CHARS:
+        return Exemption(rule_id, expires, reason, f"exemption tag {key} gives no reason; {expected}")
+    if expires < today:
+        return Exemption(
+            rule_id, expires, reason, f"exemption {key} expired on {expires.isoformat()}; renew it or fix the resource"
+        )
+    return Exemption(rule_id, expires, reason, None)
+
+
+def exemptions_of(view: ResourceView, today: dt.date) -> list[Exemption]:
+    return [
+        parse_exemption(str(key), value, today)
+        for key, value in view.tags.items()
+        if str(key).startswith(EXEMPT_TAG_PREFIX)
+    ]
+
+
+def exempted(view: ResourceView | None, rule: Rule, today: dt.date) -> bool:
+    if view is None or not rule.exemptible:
+        return False
+    return any(e.rule_id == rule.id and e.in_force for e in exemptions_of(view, today))
+
+
+# -- adapter onto pulumi_policy -----------------------------------------------------------------------------------
+
 _SEVERITY = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH, "critical": Severity.CRITICAL}
 _ENFORCEMENT = {"advisory": EnforcementLevel.ADVISORY, "mandatory": EnforcementLevel.MANDATORY}
+COMMON_CONFIG = {
+    "on_unknown": {
+        "type": "string",
+        "enum": ["fail", "advisory"],
+        "description": "fail: a value unknown at preview is a violation; advisory: the SDK's advisory note",
+    }
+}
 
 
-def to_policy(rule: Rule) -> ResourceValidationPolicy:
-    """Wrap a rule as a CrossGuard resource policy, with fail-closed handling of unknown values."""
-
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        provider = args.provider
-        view = ResourceView(
-            type=args.resource_type,
-            props=args.props,
-            provider_type=provider.resource_type if provider else None,
-            provider_props=provider.props if provider else None,
-        )
-        try:
-            for message in rule.check(view, context_for(args.get_config())):
-                report_violation(message, None)
-        except UnknownValueError as exc:
-            if rule.on_unknown == "advisory":
-                raise
-            report_violation(
-                f"cannot be verified at preview: {exc.message}; {rule.id} fails closed on unknown values", None
-            )
-
-    schema = PolicyConfigSchema(properties=dict(rule.config_properties)) if rule.config_properties else None
-    return ResourceValidationPolicy(
-        name=rule.id,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=_ENFORCEMENT[rule.enforcement],
-        config_schema=schema,
-        severity=_SEVERITY[rule.severity],
-        remediation_steps=rule.remediation,
+def _view(resource: Any) -> ResourceView:
+    provider = resource.provider
+    deps = getattr(resource, "property_dependencies", None) or {}
+    return ResourceView(
+        type=resource.resource_type,
+        props=plain(resource.props),
+        provider_type=provider.resource_type if provider else None,
+        provider_props=plain(provider.props) if provider else None,
+        urn=resource.urn,
+        name=resource.name,
+        property_dependencies={k: tuple(d.urn for d in v) for k, v in deps.items()},
     )
+
+
+def view_of(args: ResourceValidationArgs) -> ResourceView:
+    provider = args.provider
+    return ResourceView(
+        type=args.resource_type,
+        props=plain(args.props),
+        provider_type=provider.resource_type if provider else None,
+        provider_props=plain(provider.props) if provider else None,
+        urn=args.urn,
+        name=args.name,
+    )
+
+
+def unknown_message(rule: Rule, path: str) -> str:
+    return f"cannot be verified at preview: {path} is unknown; {rule.id} fails closed on unknown values"
+
+
+def _on_unknown(rule: Rule, ctx: RuleContext) -> OnUnknown:
+    value = ctx.config.get("on_unknown")
+    return value if value in ("fail", "advisory") else rule.on_unknown
+
+
+def evaluate(rule: Rule, view: ResourceView, ctx: RuleContext) -> Iterator[str]:
+    """The rule's messages for one resource, with unknowns handled (advisory: re-raised as the SDK's error)."""
+    assert rule.check is not None
+    try:
+        messages = list(rule.check(view, ctx))
+    except Unknown as exc:
+        if _on_unknown(rule, ctx) == "advisory":
+            raise UnknownValueError(UNKNOWN_STRING_VALUE, exc.path.split(".")) from None
+        messages = [unknown_message(rule, exc.path)]
+    if messages and exempted(view, rule, ctx.today):
+        return
+    yield from messages
+
+
+def each_resource(
+    rule_id: str, views: Iterable[ResourceView], ctx: RuleContext, check: Callable[[ResourceView], Iterable[str]]
+) -> Iterator[Finding]:
+    """Run a per-resource part of a stack rule, so one unknown value fails that resource only (or is skipped)."""
+    for view in views:
+        try:
+            for message in check(view):
+                yield view, message
+        except Unknown as exc:
+            if ctx.config.get("on_unknown") != "advisory":
+                yield view, f"cannot be verified at preview: {exc.path} is unknown; {rule_id} fails closed"
+
+
+def to_policy(rule: Rule) -> ResourceValidationPolicy | StackValidationPolicy:
+    """Wrap a rule as a CrossGuard policy with fail-closed unknowns and exemption tags."""
+    properties = {**COMMON_CONFIG, **dict(rule.config_properties or {})}
+    schema = PolicyConfigSchema(properties=properties)
+    common: dict[str, Any] = {
+        "name": rule.id,
+        "description": rule.description,
+        "enforcement_level": _ENFORCEMENT[rule.enforcement],
+        "config_schema": schema,
+        "severity": _SEVERITY[rule.severity],
+        "remediation_steps": rule.remediation,
+    }
+    if rule.check is not None:
+
+        def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+            for message in evaluate(rule, view_of(args), context_for(args.get_config())):
+                report_violation(message, None)
+
+        return ResourceValidationPolicy(validate=validate, **common)
+
+    def validate_stack(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        ctx = context_for(args.get_config())
+        stack = StackView(tuple(_view(r) for r in args.resources))
+        assert rule.check_stack is not None
+        for view, message in rule.check_stack(stack, ctx):
+            if not exempted(view, rule, ctx.today):
+                report_violation(message, view.urn if view else None)
+
+    return StackValidationPolicy(validate=validate_stack, **common)

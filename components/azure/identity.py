@@ -1,0 +1,104 @@
+"""Workload and CI identities on Azure: user-assigned managed identities, their role assignments (built-in roles by
+GUID, `principalType: ServicePrincipal`), and federated identity credentials so CI signs in without a secret.
+
+No key or secret is created or exported: callers get client IDs (public identifiers) only.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_azure_native as azure_native
+from pydantic import Field
+
+from components.azure.interfaces import role_assignments
+from components.standard import RoleAssignment, StandardArgs, StrInput
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+# The audience Entra ID expects in federated tokens (public cloud).
+ENTRA_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience, not a secret
+
+
+class Grant(StandardArgs):
+    """A built-in role for the identity on one scope (an account, a project, a resource group...)."""
+
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    role: str
+    scope: StrInput
+
+
+class FederatedCredential(StandardArgs):
+    """Trust tokens from `issuer` whose `sub` claim is exactly `subject`."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$")
+    issuer: str = Field(pattern=r"^https://")
+    subject: str = Field(min_length=1)
+    audience: str = ENTRA_TOKEN_EXCHANGE_AUDIENCE
+
+
+class IdentitySpec(StandardArgs):
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,62}$")
+    grants: tuple[Grant, ...] = ()
+    federated: tuple[FederatedCredential, ...] = ()
+
+
+class AzureIdentityArgs(StandardArgs):
+    location: str
+    resource_group_name: StrInput
+    identities: tuple[IdentitySpec, ...]
+
+
+def github_actions_credentials(repository: str, branch: str) -> tuple[FederatedCredential, ...]:
+    """Runs on `branch` (deploy) and pull requests (preview) of one repository; nothing else of GitHub's."""
+    return (
+        FederatedCredential(
+            name="github-branch", issuer=GITHUB_ISSUER, subject=f"repo:{repository}:ref:refs/heads/{branch}"
+        ),
+        FederatedCredential(
+            name="github-pull-request", issuer=GITHUB_ISSUER, subject=f"repo:{repository}:pull_request"
+        ),
+    )
+
+
+class AzureIdentity(pulumi.ComponentResource):
+    """One user-assigned identity per spec, with its grants and federated credentials."""
+
+    client_ids: dict[str, pulumi.Output[str]]
+    principal_ids: dict[str, pulumi.Output[str]]
+    ids: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: AzureIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("crosscloud:azure:Identity", name, None, opts)
+        self.client_ids, self.principal_ids, self.ids = {}, {}, {}
+        for spec in args.identities:
+            identity = azure_native.managedidentity.UserAssignedIdentity(
+                f"{name}-{spec.name}",
+                resource_name_=f"id-{spec.name}",
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                tags={**args.tags, **spec.tags},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            previous: pulumi.Resource | None = None
+            for credential in spec.federated:
+                # Entra ID rejects concurrent federated-credential writes on one identity: one after another.
+                previous = azure_native.managedidentity.FederatedIdentityCredential(
+                    f"{name}-{spec.name}-{credential.name}",
+                    federated_identity_credential_resource_name=credential.name,
+                    resource_name_=identity.name,
+                    resource_group_name=args.resource_group_name,
+                    issuer=credential.issuer,
+                    subject=credential.subject,
+                    audiences=[credential.audience],
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[previous] if previous is not None else []),
+                )
+            for grant in spec.grants:
+                role_assignments(
+                    f"{name}-{spec.name}",
+                    pulumi.Output.from_input(grant.scope),
+                    [RoleAssignment(key=grant.key, role=grant.role, principal_id=identity.principal_id)],
+                    self,
+                )
+            self.client_ids[spec.name] = identity.client_id
+            self.principal_ids[spec.name] = identity.principal_id
+            self.ids[spec.name] = identity.id
+        self.register_outputs({"client_ids": self.client_ids, "principal_ids": self.principal_ids, "ids": self.ids})

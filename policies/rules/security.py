@@ -1,0 +1,209 @@
+"""Security rules the residency promise depends on: no keys, private networks, guardrails and audit logs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policies.rules.base import Finding, ResourceView, Rule, RuleContext, StackView, each_resource, get
+from policies.rules.residency import DEPLOYMENT, GUARDRAIL, LOGGING, as_list, iam_documents, statements
+from policies.rules.where import FOUNDRY_ACCOUNT
+
+ACCESS_KEY = "aws:iam/accessKey:AccessKey"
+SERVICE_CREDENTIAL = "aws:iam/serviceSpecificCredential:ServiceSpecificCredential"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+ALLOWED_WILDCARD_ACTIONS = ["bedrock:List*", "bedrock:Get*"]
+INVOKE_ACTIONS = ("bedrock:invokemodel", "bedrock:invokemodelwithresponsestream", "bedrock:converse")
+
+
+def check_local_auth(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
+    if view.type != FOUNDRY_ACCOUNT:
+        return
+    if get(view.props, "properties.disableLocalAuth") is not True:
+        yield "Foundry account allows API keys (properties.disableLocalAuth is not true); allowed: Entra ID only"
+
+
+def check_network(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
+    if view.type != FOUNDRY_ACCOUNT or ctx.config.get("allow_public") is True:
+        return
+    public = get(view.props, "properties.publicNetworkAccess")
+    default_action = get(view.props, "properties.networkAcls.defaultAction")
+    if public != "Disabled" and default_action != "Deny":
+        yield (
+            f"Foundry account is reachable from the internet (publicNetworkAccess {public or 'unset'}, no deny-by-"
+            "default ACL); allowed: publicNetworkAccess Disabled with a private endpoint"
+        )
+
+
+def check_managed_identity(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
+    if view.type != FOUNDRY_ACCOUNT:
+        return
+    kind = str(get(view.props, "identity.type") or "None")
+    if kind == "None":
+        yield "Foundry account has no managed identity; allowed: identity.type SystemAssigned or UserAssigned"
+
+
+def _bedrock_action(action: str) -> bool:
+    return action == "*" or action.lower().startswith("bedrock:")
+
+
+def _wildcard_allowed(action: str, allowed: list[str]) -> bool:
+    return action.lower() in {a.lower() for a in allowed}
+
+
+def check_bedrock_wildcards(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
+    raw = ctx.config.get("allowed_wildcard_actions")
+    allowed = [str(a) for a in raw] if isinstance(raw, list) else ALLOWED_WILDCARD_ACTIONS
+    for path, doc in iam_documents(view):
+        for i, statement in enumerate(statements(doc)):
+            if statement.get("Effect") != "Allow":
+                continue
+            where = f"{path} Statement[{i}]"
+            actions = as_list(statement.get("Action"))
+            if statement.get("NotAction") is not None:
+                yield f"{where} allows everything except NotAction; allowed: explicit bedrock actions"
+            for action in actions:
+                if "*" in action and _bedrock_action(action) and not _wildcard_allowed(action, allowed):
+                    only = ", ".join(allowed)
+                    yield f"{where} grants {action}; allowed: exact bedrock actions (wildcards only {only})"
+            if any(_bedrock_action(a) and "*" not in a for a in actions):
+                for resource in as_list(statement.get("Resource")):
+                    if resource == "*" or resource.endswith("/*") or ":bedrock:*:" in resource:
+                        yield (
+                            f"{where} grants bedrock actions on {resource}; allowed: exact foundation-model and "
+                            "inference-profile ARNs"
+                        )
+
+
+def check_access_keys(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
+    if view.type == ACCESS_KEY:
+        yield "IAM access key (a static credential); allowed: roles with OIDC federation (crosscloud:identity.ci)"
+    elif view.type == SERVICE_CREDENTIAL:
+        service = get(view.props, "serviceName") or "?"
+        yield f"service-specific credential for {service} (e.g. a Bedrock API key); allowed: IAM roles, no static keys"
+
+
+def _invokes_bedrock(view: ResourceView) -> bool:
+    for _path, doc in iam_documents(view):
+        for statement in statements(doc):
+            actions = [a.lower() for a in as_list(statement.get("Action"))]
+            if statement.get("Effect") == "Allow" and any(a.startswith(INVOKE_ACTIONS) for a in actions):
+                return True
+    return False
+
+
+def check_guardrails(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
+    def deployment(view: ResourceView) -> Iterator[str]:
+        if not get(view.props, "properties.raiPolicyName"):
+            model = get(view.props, "properties.model.name") or "?"
+            yield f"deployment of {model} has no properties.raiPolicyName; allowed: a content filter (RAI) policy"
+
+    yield from each_resource("guardrail-attached", stack.of_type(DEPLOYMENT), ctx, deployment)
+    if ctx.config.get("aws_require_guardrail") is False or stack.of_type(GUARDRAIL):
+        return
+
+    def grant(view: ResourceView) -> Iterator[str]:
+        if _invokes_bedrock(view):
+            yield "grants Bedrock invocation but the stack declares no Bedrock guardrail; allowed: a guardrail"
+
+    yield from each_resource("guardrail-attached", stack.resources, ctx, grant)
+
+
+def check_diagnostics(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
+    settings = stack.of_type(DIAGNOSTIC_SETTING)
+    covered: set[str] = set()
+    uris: list[str] = []
+    for setting in settings:
+        covered.update(setting.property_dependencies.get("resourceUri", ()))
+        uri = setting.props.get("resourceUri")
+        if isinstance(uri, str):
+            uris.append(uri.lower())
+
+    def account(view: ResourceView) -> Iterator[str]:
+        name = str(get(view.props, "accountName") or view.name).lower()
+        if view.urn not in covered and not any(u.endswith(f"/accounts/{name}") for u in uris):
+            yield "Foundry account has no diagnostic setting; allowed: a monitor DiagnosticSetting on the account"
+
+    yield from each_resource("ai-diagnostics-enabled", stack.of_type(FOUNDRY_ACCOUNT), ctx, account)
+    if ctx.config.get("aws_logging_managed_elsewhere") is True or stack.of_type(LOGGING):
+        return
+
+    def grant(view: ResourceView) -> Iterator[str]:
+        if _invokes_bedrock(view):
+            yield (
+                "grants Bedrock invocation but the stack enables no model invocation logging; allowed: an "
+                "InvocationLoggingConfiguration (or policy config aws_logging_managed_elsewhere)"
+            )
+
+    yield from each_resource("ai-diagnostics-enabled", stack.resources, ctx, grant)
+
+
+AI_LOCAL_AUTH_DISABLED = Rule(
+    id="ai-local-auth-disabled",
+    description="Foundry accounts accept Entra ID tokens only (no API keys)",
+    check=check_local_auth,
+    remediation="Set properties.disableLocalAuth: true and grant callers the Foundry User role on the account.",
+    severity="high",
+)
+AI_NETWORK_RESTRICTED = Rule(
+    id="ai-network-restricted",
+    description="Foundry accounts are not reachable from the public internet",
+    check=check_network,
+    remediation="Set properties.publicNetworkAccess: Disabled and reach the account through its private endpoint "
+    "(crosscloud:azure.network); dev stacks may set policy config allow_public.",
+    severity="high",
+    config_properties={"allow_public": {"type": "boolean", "description": "accept public network access (dev)"}},
+)
+AI_MANAGED_IDENTITY = Rule(
+    id="ai-managed-identity",
+    description="Foundry accounts have a managed identity (for keyless access to storage, search and keys)",
+    check=check_managed_identity,
+    remediation="Set identity.type SystemAssigned (or UserAssigned with an identity of the stack).",
+    severity="medium",
+)
+IAM_NO_BEDROCK_WILDCARDS = Rule(
+    id="iam-no-bedrock-wildcards",
+    description="IAM policies grant exact Bedrock actions on exact model and profile ARNs (no bedrock:*)",
+    check=check_bedrock_wildcards,
+    remediation="Grant bedrock:InvokeModel / InvokeModelWithResponseStream on the exact inference-profile ARN and "
+    "the foundation-model ARNs in its destination Regions (the bedrock access component does this).",
+    severity="critical",
+    config_properties={"allowed_wildcard_actions": {"type": "array", "items": {"type": "string"}}},
+)
+IAM_NO_ACCESS_KEYS = Rule(
+    id="iam-no-access-keys",
+    description="No static credentials: no IAM access keys and no service-specific credentials (Bedrock API keys)",
+    check=check_access_keys,
+    remediation="Delete the key; let workloads assume a role (OIDC federation for CI, instance/task roles, or the "
+    "cross-cloud federation of crosscloud:identity).",
+    severity="critical",
+)
+GUARDRAIL_ATTACHED = Rule(
+    id="guardrail-attached",
+    description="Model access has content safety: RAI policies on Foundry deployments, a guardrail beside Bedrock "
+    "grants",
+    check_stack=check_guardrails,
+    remediation="Set properties.raiPolicyName on each deployment; declare an aws.bedrock.Guardrail for stacks that "
+    "grant Bedrock invocation (and require it with the bedrock:GuardrailIdentifier condition).",
+    severity="high",
+    config_properties={"aws_require_guardrail": {"type": "boolean"}},
+)
+AI_DIAGNOSTICS_ENABLED = Rule(
+    id="ai-diagnostics-enabled",
+    description="Model use is audited: diagnostic settings on Foundry accounts, invocation logging beside Bedrock "
+    "grants",
+    check_stack=check_diagnostics,
+    remediation="Add a monitor DiagnosticSetting (Audit, RequestResponse) for each account; enable Bedrock model "
+    "invocation logging in the Region (or set aws_logging_managed_elsewhere where another stack owns it).",
+    severity="medium",
+    config_properties={"aws_logging_managed_elsewhere": {"type": "boolean"}},
+)
+
+RULES = (
+    AI_LOCAL_AUTH_DISABLED,
+    AI_NETWORK_RESTRICTED,
+    AI_MANAGED_IDENTITY,
+    IAM_NO_BEDROCK_WILDCARDS,
+    IAM_NO_ACCESS_KEYS,
+    GUARDRAIL_ATTACHED,
+    AI_DIAGNOSTICS_ENABLED,
+)

@@ -1,0 +1,388 @@
+"""Every policy document the AWS half of the stack produces, linted; the invoke policy's scope as a property; and the
+stack program's AWS resources for dev and prod."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from components.aws.documents import (
+    INVOKE_ACTIONS,
+    application_profile_document,
+    model_access_document,
+)
+from crosscloud.catalog import Catalog, load_catalog
+from crosscloud.declaration import pulumi_config_map, read_stack_file
+from crosscloud.declaration.checks import check_declaration
+from crosscloud.declaration.spec import PlatformSpec
+from crosscloud.engine import synth as synth_module
+from crosscloud.engine.graph import UNKNOWN, Graph, Resource
+from crosscloud.engine.project import Project
+from crosscloud.engine.synth import synthesize
+from tests.iam_lint import lint
+
+ACCOUNT = "123456789012"
+
+# Which input of which resource type holds a policy document, and what kind of document it is.
+DOCUMENTS = {
+    "aws:iam/policy:Policy": ("policy", "identity"),
+    "aws:iam/rolePolicy:RolePolicy": ("policy", "identity"),
+    "aws:iam/role:Role": ("assumeRolePolicy", "trust"),
+    "aws:kms/key:Key": ("policy", "key"),
+    "aws:s3/bucketPolicy:BucketPolicy": ("policy", "resource"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("policy", "resource"),
+}
+
+
+def _fake_id(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:12]
+
+
+def _computed(region: str):
+    """Mock outputs for the ARNs providers compute, so documents built from them can be linted."""
+
+    def new_resource(self: Any, args: Any) -> tuple[str | None, dict[str, Any]]:
+        outputs = dict(args.inputs)
+        rid = _fake_id(args.name)
+        bedrock = f"arn:aws:bedrock:{region}:{ACCOUNT}"
+        arn = {
+            "aws:bedrock/inferenceProfile:InferenceProfile": f"{bedrock}:application-inference-profile/{rid}",
+            "aws:kms/key:Key": f"arn:aws:kms:{region}:{ACCOUNT}:key/{rid}",
+            "aws:iam/policy:Policy": f"arn:aws:iam::{ACCOUNT}:policy/crosscloud/{args.inputs.get('name', rid)}",
+            "aws:iam/role:Role": f"arn:aws:iam::{ACCOUNT}:role/crosscloud/{args.inputs.get('name', rid)}",
+        }.get(args.typ)
+        if arn:
+            outputs["arn"] = arn
+        if args.typ == "aws:bedrock/guardrail:Guardrail":
+            outputs |= {"guardrailArn": f"{bedrock}:guardrail/{rid}", "guardrailId": rid}
+        if args.typ == "aws:bedrock/guardrailVersion:GuardrailVersion":
+            outputs["version"] = "1"
+        if args.typ == "aws:bedrock/provisionedModelThroughput:ProvisionedModelThroughput":
+            outputs["provisionedModelArn"] = f"{bedrock}:provisioned-model/{rid}"
+        return rid, outputs
+
+    return new_resource
+
+
+def stack_graph(project: Project, stack: str) -> Graph:
+    return synthesize(project, stack, pulumi_config_map(read_stack_file(project.stack_file(stack))))
+
+
+def documents(resources: list[Resource]) -> list[tuple[str, str, Any]]:
+    found = []
+    for r in resources:
+        if r.type in DOCUMENTS:
+            key, kind = DOCUMENTS[r.type]
+            if key in r.inputs:
+                found.append((r.name, kind, r.inputs[key]))
+    return found
+
+
+@pytest.mark.parametrize(("stack", "region"), [("dev", "eu-central-1"), ("prod", "eu-north-1")])
+def test_every_policy_document_of_the_stack_lints_clean(
+    project: Project, stack: str, region: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(synth_module.PreviewMocks, "new_resource", _computed(region))
+    docs = documents(stack_graph(project, stack).resources)
+    kinds = {kind for _, kind, _ in docs}
+    assert kinds == {"identity", "trust", "key", "resource"}
+    assert len(docs) >= 15
+    for name, kind, text in docs:
+        assert text != UNKNOWN, f"{name}: document still unknown with every ARN resolved"
+        document = json.loads(text)
+        assert lint(document, kind) == [], name
+        assert "bedrock:*" not in text and "foundation-model/*" not in text
+
+
+def test_prod_requires_the_published_guardrail_on_chat_endpoints_only(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(synth_module.PreviewMocks, "new_resource", _computed("eu-north-1"))
+    graph = stack_graph(project, "prod")
+    [guardrail] = by_type(graph, "aws:bedrock/guardrail:Guardrail")
+    identifier = f"arn:aws:bedrock:eu-north-1:{ACCOUNT}:guardrail/{_fake_id(guardrail.name)}:1"
+    denials = {}
+    for r in by_type(graph, "aws:iam/policy:Policy"):
+        if r.name.endswith("-profile-policy"):
+            statements = json.loads(r.inputs["policy"])["Statement"]
+            denials[r.name] = [s["Condition"] for s in statements if s["Effect"] == "Deny"]
+    required = {"StringNotEquals": {"bedrock:GuardrailIdentifier": identifier}}
+    assert denials == {
+        "aws-bedrock-chat-profile-policy": [required],
+        "aws-bedrock-reasoning-profile-policy": [required],
+        "aws-bedrock-drafts-profile-policy": [required],
+        "aws-bedrock-embed-profile-policy": [],  # embeddings are not screened by guardrails
+    }
+
+
+def test_model_policies_are_known_at_preview(project: Project) -> None:
+    """Without provider-computed values (a first preview), the residency-relevant documents are readable."""
+    graph = stack_graph(project, "prod")
+    models = [r for r in graph.resources if r.type == "aws:iam/policy:Policy" and r.name.endswith("-models")]
+    assert {r.name for r in models} == {
+        "aws-bedrock-chat-models",
+        "aws-bedrock-reasoning-models",
+        "aws-bedrock-drafts-models",
+        "aws-bedrock-embed-models",
+    }
+    for r in models:
+        assert lint(json.loads(r.inputs["policy"]), "identity") == []
+    for r in graph.resources:
+        if r.type in ("aws:iam/role:Role", "aws:kms/key:Key", "aws:s3/bucketPolicy:BucketPolicy"):
+            key = DOCUMENTS[r.type][0]
+            assert r.inputs[key] != UNKNOWN, r.name
+
+
+def test_the_linter_finds_what_it_should() -> None:
+    wide = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "A", "Effect": "Allow", "Action": "bedrock:*", "Resource": "*"},
+            {
+                "Sid": "B",
+                "Effect": "Allow",
+                "Action": ["bedrock:InvokeModel"],
+                "Resource": ["arn:aws:bedrock:eu-north-1::foundation-model/*"],
+            },
+            {
+                "Sid": "C",
+                "Effect": "Allow",
+                "Action": ["bedrock:InvokeModel"],
+                "Resource": ["arn:aws:s3:::bucket/key"],
+                "Condition": {"StringEquals": {"bedrock:NoSuchKey": "x"}},
+            },
+            {"Sid": "D", "Effect": "Allow", "Action": ["bedrock:InvokeModelNow"], "Resource": ["arn:aws:s3:::b/k"]},
+        ],
+    }
+    findings = lint(wide, "identity")
+    assert any("A: Allow with wildcard action bedrock:*" in f for f in findings)
+    assert any("B: arn:aws:bedrock:eu-north-1::foundation-model/* names every resource" in f for f in findings)
+    assert any("C: arn:aws:s3:::bucket/key is not a resource type of bedrock:InvokeModel" in f for f in findings)
+    assert any("C: unknown condition key bedrock:NoSuchKey" in f for f in findings)
+    assert any("D: unknown action bedrock:InvokeModelNow" in f for f in findings)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Gh",
+                "Effect": "Allow",
+                "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/*"}},
+            }
+        ],
+    }
+    assert lint(trust, "trust") == [
+        "Gh: token.actions.githubusercontent.com:sub must be matched exactly (StringEquals)"
+    ]
+
+
+# -- the invoke policy as a property over every valid endpoint selection -----------------------------------------------
+CATALOG = load_catalog()
+
+
+@st.composite
+def selections(draw: st.DrawFn) -> tuple[str, str, list[str]]:
+    """A residency, a Region of it, and 1-4 models that resolve residently there (a valid declaration)."""
+    choices = []
+    for name in CATALOG.residency_names:
+        residency = CATALOG.residency(name)
+        for region in sorted(residency.aws):
+            models = CATALOG.resident_models("aws", region, residency)
+            if models:
+                choices.append((name, region, models))
+    name, region, models = draw(st.sampled_from(choices))
+    picked = draw(st.lists(st.sampled_from(models), min_size=1, max_size=4, unique=True))
+    return name, region, picked
+
+
+def _regions_of(resources: list[str]) -> set[str]:
+    return {arn.split(":")[3] for arn in resources if ":foundation-model/" in arn}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(selection=selections(), app_id=st.from_regex(r"[a-z0-9]{12}", fullmatch=True))
+def test_invoke_policy_never_widens_and_lists_exactly_the_destination_regions(
+    selection: tuple[str, str, list[str]], app_id: str
+) -> None:
+    residency, region, models = selection
+    spec = PlatformSpec.model_validate(
+        {
+            "residency": residency,
+            "environment": "dev",
+            "aws": {"region": region},
+            "endpoints": [{"name": f"e{i}", "aws": {"model": m}} for i, m in enumerate(models)],
+        }
+    )
+    declaration = check_declaration(spec, CATALOG, "Pulumi.property.yaml")
+    partition = CATALOG.aws_partition(region)
+    for endpoint in declaration.endpoints:
+        offer = endpoint.aws
+        assert offer is not None and offer.destinations is not None
+        catalog_offer = CATALOG.select_aws(offer.model, region, CATALOG.residency(residency))
+        assert catalog_offer is not None and catalog_offer.destinations == offer.destinations
+        document = model_access_document(endpoint.name, offer, partition, ACCOUNT)
+        app_arn = f"arn:{partition}:bedrock:{region}:{ACCOUNT}:application-inference-profile/{app_id}"
+        through_app = application_profile_document(endpoint.name, offer, partition, ACCOUNT, app_arn)
+        for doc in (document, through_app):
+            assert lint(doc, "identity") == []
+            text = json.dumps(doc)
+            assert "*" not in text, "no wildcard anywhere: actions, resources or conditions"
+            for statement in doc["Statement"]:
+                assert statement["Action"] == INVOKE_ACTIONS
+        resources = [arn for s in document["Statement"] for arn in s["Resource"]]
+        assert _regions_of(resources) == set(offer.destinations)
+        assert all(arn.split(":")[1] == partition for arn in resources)
+        if offer.kind == "in-region":
+            assert resources == [f"arn:{partition}:bedrock:{region}::foundation-model/{offer.model_id}"]
+        else:
+            profile = f"arn:{partition}:bedrock:{region}:{ACCOUNT}:inference-profile/{offer.invoke_id}"
+            assert document["Statement"][0]["Resource"] == [profile]
+            routed = document["Statement"][1]
+            assert routed["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": profile}}
+            assert len(routed["Resource"]) == len(offer.destinations)
+
+
+def test_application_profile_document_with_every_option_lints_clean(catalog: Catalog) -> None:
+    offer = catalog.select_aws("claude-sonnet-4-5", "eu-north-1", catalog.residency("europe"))
+    assert offer is not None
+    bedrock = f"arn:aws:bedrock:eu-north-1:{ACCOUNT}"
+    document = application_profile_document(
+        "chat",
+        offer,
+        "aws",
+        ACCOUNT,
+        f"{bedrock}:application-inference-profile/abc123def456",
+        f"{bedrock}:guardrail/gr0abc123:3",
+        provisioned_model_arn=f"{bedrock}:provisioned-model/pm0abc123",
+        guardrail_key_arn=f"arn:aws:kms:eu-north-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    )
+    assert lint(document, "identity") == []
+    sids = [s["Sid"] for s in document["Statement"]]
+    assert sids == [
+        "ChatApplicationProfile",
+        "ChatApplicationProfileModels",
+        "ChatProvisionedThroughput",
+        "ChatGuardrailKey",
+        "ChatRequireGuardrail",
+    ]
+    deny = document["Statement"][-1]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"StringNotEquals": {"bedrock:GuardrailIdentifier": f"{bedrock}:guardrail/gr0abc123:3"}}
+    assert f"{bedrock}:inference-profile/{offer.invoke_id}" in deny["Resource"]
+
+
+def test_a_global_profile_is_never_granted(catalog: Catalog) -> None:
+    offers = [o for o in catalog.aws_offerings("claude-sonnet-4-5", "eu-central-1") if o.prefix == "global"]
+    assert offers and offers[0].destinations is None
+    with pytest.raises(ValueError, match="never grants it"):
+        model_access_document("chat", offers[0], "aws", ACCOUNT)
+
+
+# -- the stack program -------------------------------------------------------------------------------------------------
+def by_type(graph: Graph, token: str) -> list[Resource]:
+    return [r for r in graph.resources if r.type == token]
+
+
+def test_prod_synth_has_every_aws_component_and_protects_state(project: Project) -> None:
+    graph = stack_graph(project, "prod")
+    services = {r.inputs["serviceName"] for r in by_type(graph, "aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert services == {
+        f"com.amazonaws.eu-north-1.{s}"
+        for s in ("bedrock-runtime", "bedrock", "bedrock-agent-runtime", "bedrock-mantle", "s3")
+    }
+    assert len(by_type(graph, "aws:ec2/flowLog:FlowLog")) == 1
+    assert len(by_type(graph, "aws:bedrock/guardrail:Guardrail")) == 1
+    assert len(by_type(graph, "aws:bedrock/guardrailVersion:GuardrailVersion")) == 1
+    [config] = by_type(graph, "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration")
+    assert (
+        config.inputs["loggingConfig"]["s3Config"]["bucketName"]
+        == "crosscloud-prod-bedrock-logs-123456789012-eu-north-1"
+    )
+    assert (
+        config.inputs["loggingConfig"]["cloudwatchConfig"]["logGroupName"]
+        == "/crosscloud/crosscloud-prod/bedrock-invocations"
+    )
+    profiles = {r.inputs["name"] for r in by_type(graph, "aws:bedrock/inferenceProfile:InferenceProfile")}
+    assert profiles == {f"crosscloud-prod-{e}" for e in ("chat", "reasoning", "drafts", "embed")}
+    [odcr] = by_type(graph, "aws:ec2/capacityReservation:CapacityReservation")
+    assert (odcr.inputs["endDateType"], odcr.inputs["endDate"]) == ("limited", "2027-03-31T00:00:00Z")
+    templates = by_type(graph, "aws:ec2/launchTemplate:LaunchTemplate")
+    assert any(odcr.urn in t.property_dependencies.get("capacityReservationSpecification", []) for t in templates)
+    [block] = by_type(graph, "aws:ec2/capacityBlockReservation:CapacityBlockReservation")
+    assert block.protect and block.retain_on_delete
+    roles = {r.inputs["name"]: r for r in by_type(graph, "aws:iam/role:Role")}
+    assert {"crosscloud-prod-ci-preview", "crosscloud-prod-ci-deploy", "crosscloud-prod-rag-api"} <= set(roles)
+    assert len(by_type(graph, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")) == 1
+    stateful = (
+        "aws:kms/key:Key",
+        "aws:s3/bucket:Bucket",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:ec2/capacityReservation:CapacityReservation",
+    )
+    for token in stateful:
+        assert by_type(graph, token) and all(r.protect for r in by_type(graph, token)), token
+    assert not by_type(graph, "aws:iam/user:User") and not by_type(graph, "aws:iam/accessKey:AccessKey")
+    assert graph.outputs["endpoints"]["chat"]["aws"] == {
+        "invoke_id": "openai.gpt-oss-120b-1:0",
+        "offering": "in-region",
+        "region": "eu-north-1",
+        "runtime_endpoint": "bedrock-runtime.eu-north-1.amazonaws.com",
+    }
+    assert "aws_invoke_targets" in graph.outputs and "aws_role_arns" in graph.outputs
+
+
+def test_workloads_carry_only_their_endpoints_policies(project: Project) -> None:
+    graph = stack_graph(project, "prod")
+    policies = {r.urn: r.name for r in by_type(graph, "aws:iam/policy:Policy")}
+    attached: dict[str, set[str]] = {}
+    for a in by_type(graph, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        for urn in a.property_dependencies.get("policyArn", []):
+            attached.setdefault(a.name.split("-policy-")[0], set()).add(policies[urn])
+    assert attached == {
+        "aws-identity-rag-api": {
+            "aws-bedrock-chat-models",
+            "aws-bedrock-chat-profile-policy",
+            "aws-bedrock-embed-models",
+            "aws-bedrock-embed-profile-policy",
+        },
+        "aws-identity-batch-drafts": {
+            "aws-bedrock-drafts-models",
+            "aws-bedrock-drafts-profile-policy",
+            "aws-bedrock-reasoning-models",
+            "aws-bedrock-reasoning-profile-policy",
+        },
+    }
+
+
+def test_dev_does_not_protect_state(project: Project) -> None:
+    graph = stack_graph(project, "dev")
+    for token in ("aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:cloudwatch/logGroup:LogGroup"):
+        assert by_type(graph, token) and not any(r.protect for r in by_type(graph, token)), token
+    [odcr] = by_type(graph, "aws:ec2/capacityReservation:CapacityReservation")
+    assert odcr.inputs["region"] == "eu-north-1" and odcr.inputs["availabilityZone"] == "eu-north-1b"
+
+
+def test_a_declared_account_id_is_used_without_asking_sts(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    original = synth_module.PreviewMocks.call
+
+    def spy(self: Any, args: Any) -> Any:
+        asked.append(args.token)
+        return original(self, args)
+
+    monkeypatch.setattr(synth_module.PreviewMocks, "call", spy)
+    config = pulumi_config_map(read_stack_file(project.stack_file("dev")))
+    aws = json.loads(config["crosscloud:aws"]) | {"account_id": "210987654321"}
+    graph = synthesize(project, "dev", config | {"crosscloud:aws": json.dumps(aws)})
+    assert "aws:index/getCallerIdentity:getCallerIdentity" not in asked
+    [provider] = by_type(graph, "pulumi:providers:aws")
+    assert provider.inputs["allowedAccountIds"] == '["210987654321"]'  # provider config travels as JSON text
+    for key in by_type(graph, "aws:kms/key:Key"):
+        principal = json.loads(key.inputs["policy"])["Statement"][0]["Principal"]
+        assert principal == {"AWS": "arn:aws:iam::210987654321:root"}
