@@ -4,8 +4,10 @@
 
 Sizes: the shipped prod stack (Pulumi.prod.yaml through stacks/), then synthetic estates of about 500, 2,000 and
 10,000 resources. A synthetic estate is a generated Pulumi project whose stack file is the prod declaration and whose
-program builds the prod stack's components (AwsNetwork, AzureNetwork, with the same providers) K times over, so AWS
-and Azure types come in the shipped stack's proportions (9 AWS and 5 Azure custom resources, 2 components per copy).
+program builds the prod stack's network components K times over (AwsNetwork with its VPC endpoints, AzureNetwork with
+the Foundry private DNS zones, on the same explicit providers): 18 AWS and 11 Azure resources and 2 components per
+copy, close to the prod stack's own mix (67 AWS, 50 Azure, 10 components). The estate has no Bedrock, Foundry, GPU or
+identity components: those need per-copy declarations the prod stack file cannot give.
 It runs through the real path: `crosscloud preview bench -C <project> --policy-pack policies/residency`.
 
 Per size, in one run on this machine:
@@ -42,8 +44,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 PACK = REPO / "policies" / "residency"
 PROD_STACK = REPO / "Pulumi.prod.yaml"
-# Resources the synthetic program registers: stack + 2 providers, then 16 per copy (9 AWS, 5 Azure, 2 components).
-FIXED, PER_COPY = 3, 16
+# Resources the synthetic program registers: stack + 2 providers, then 31 per copy (18 AWS, 11 Azure, 2 components).
+FIXED, PER_COPY = 3, 31
 SIZES = (500, 2_000, 10_000)
 SUMMARY_LINE = re.compile(r"synth ([0-9.]+)s, policy check ([0-9.]+)s, total ([0-9.]+)s")
 
@@ -54,11 +56,12 @@ import ipaddress
 
 import pulumi
 
-from components.aws import AwsNetwork, AwsNetworkArgs
+from components.aws import AwsContext, AwsNetwork, AwsNetworkArgs
 from components.azure import AzureNetwork, AzureNetworkArgs
 from components.declaration import load_from_pulumi
 from components.providers import aws_provider, azure_provider, with_provider
 from components.standard import stack_tags
+from crosscloud.declaration.spec import FOUNDRY_DNS_ZONES
 
 COPIES = {copies}
 
@@ -70,9 +73,12 @@ aws = aws_provider(f"aws-{{spec.aws.region}}", spec.aws)
 azure = azure_provider(f"azure-{{spec.azure.location}}", spec.azure)
 zones = [f"{{spec.aws.region}}{{letter}}" for letter in "abcdef"[: spec.aws.network.zones]]
 for i in range(COPIES):
+    ctx = AwsContext(partition="aws", region=spec.aws.region, account="123456789012", prefix=f"bench-{{i}}")
     AwsNetwork(
         f"aws-network-{{i}}",
-        AwsNetworkArgs(cidr=ipaddress.ip_network(f"10.{{i // 16}}.{{i % 16 * 16}}.0/20"), zones=zones, tags=tags),
+        AwsNetworkArgs(
+            ctx=ctx, cidr=ipaddress.ip_network(f"10.{{i // 16}}.{{i % 16 * 16}}.0/20"), zones=zones, tags=tags
+        ),
         opts=with_provider(aws),
     )
     AzureNetwork(
@@ -82,6 +88,7 @@ for i in range(COPIES):
             cidr=ipaddress.ip_network(f"10.{{128 + i // 16}}.{{i % 16 * 16}}.0/20"),
             resource_group_name=f"rg-bench-{{i}}",
             protect=spec.protect_stateful,
+            dns_zones=FOUNDRY_DNS_ZONES,
             tags=tags,
         ),
         opts=with_provider(azure),
@@ -138,7 +145,7 @@ def policy_counts() -> tuple[int, int]:
     """How many resource and stack policies crosscloud-residency has, so the floor pack has as many."""
     from policies.rules.residency import RULES
 
-    stack = sum(1 for rule in RULES if getattr(rule, "kind", "resource") == "stack")
+    stack = sum(1 for rule in RULES if rule.check_stack is not None)
     return len(RULES) - stack, stack
 
 
