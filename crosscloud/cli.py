@@ -14,7 +14,9 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from crosscloud.catalog import CatalogError, load_catalog
 from crosscloud.declaration import (
@@ -25,18 +27,19 @@ from crosscloud.declaration import (
     read_stack_file,
     stack_name_problem,
 )
-from crosscloud.engine.analyzer import PackError
-from crosscloud.engine.check import PackRun, check_graph
 from crosscloud.engine.config import merge_project_config, stack_tags
-from crosscloud.engine.graph import Graph
-from crosscloud.engine.policy_config import read_policy_config
 from crosscloud.engine.processes import Cancelled, become_subreaper, kill_children, signal_handlers
 from crosscloud.engine.project import Project, find_project
-from crosscloud.engine.synth import ProgramError, synthesize
-from crosscloud.engine.violations import CheckResult
-from crosscloud.models_table import models_table
-from crosscloud.reports import RENDERERS
-from crosscloud.reports.text import render_counts, render_outputs, render_tree
+
+# Each command imports what it uses when it runs (`synth` loads no analyzer, report or policy-config code; `models`
+# no engine): a CLI start pays only for its own path.
+if TYPE_CHECKING:
+    from crosscloud.engine.check import PackRun, StartedPacks
+    from crosscloud.engine.graph import Graph
+    from crosscloud.engine.violations import CheckResult
+
+# The keys of crosscloud.reports.RENDERERS (tests/test_cli.py checks they agree), for --format without importing them.
+REPORT_FORMATS = ("json", "markdown", "sarif", "text")
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INPUT, EXIT_FAILURE = 0, 1, 2, 3
 
@@ -118,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("stack", nargs="?")
     p.add_argument("--graph", type=Path, help="a graph from 'crosscloud synth' (uses its stack and config)")
-    p.add_argument("--format", choices=sorted(RENDERERS), default="text")
+    p.add_argument("--format", choices=REPORT_FORMATS, default="text")
     p.add_argument("-o", "--output", type=Path, help="write the report to FILE (default: stdout)")
     p = sub.add_parser("models", help="the model catalog: where each model can run, and how")
     p.add_argument("--residency", help="only offerings that keep processing inside this residency set")
@@ -128,12 +131,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _fail(lines: str, code: int) -> int:
-    for line in printable(lines).splitlines():
+    """Bad input: one line per problem. Any other failure: one line, whatever the exception's text held."""
+    text = printable(lines)
+    for line in text.splitlines() if code == EXIT_INPUT else [" ".join(text.split())]:
         print(line if line.startswith("crosscloud") or code == EXIT_INPUT else f"crosscloud: {line}", file=sys.stderr)
     return code
 
 
-def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
+def _synth(
+    project: Project,
+    stack: str,
+    config_file: Path | None,
+    before_program: Callable[[dict[str, Any]], None] | None = None,
+) -> Graph:
+    """Validate the stack file, then run the program (`before_program` gets the merged config just before)."""
     problem = stack_name_problem(stack)
     if problem:
         raise DeclarationError([ConfigIssue.given("crosscloud", "STACK", stack, problem)])
@@ -152,6 +163,10 @@ def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
     config = merge_project_config(project, read_stack_file(path), str(path))
     # Bad input stops here, with every problem on its own line.
     declaration_from_config(config, str(path), project=project.name, stack=stack)
+    from crosscloud.engine.synth import synthesize
+
+    if before_program is not None:
+        before_program(config)
     graph = synthesize(project, stack, config)
     graph.tags = stack_tags(project, graph.config, str(path))
     return graph
@@ -160,6 +175,9 @@ def _synth(project: Project, stack: str, config_file: Path | None) -> Graph:
 def _packs(project: Project, stack: str, chosen: list[Path] | None, configs: list[Path] | None) -> list[PackRun]:
     """The packs and the config file paired with each: `--policy-config` in the order of the packs, else the
     stack's file under policies/config/<stack>/<pack-folder>.json where one exists."""
+    from crosscloud.engine.check import PackRun
+    from crosscloud.engine.policy_config import read_policy_config
+
     packs = [p.resolve() for p in chosen] if chosen else project.policy_packs()
     for pack in packs:
         if not (pack / "PulumiPolicy.yaml").is_file():
@@ -186,13 +204,18 @@ def _packs(project: Project, stack: str, chosen: list[Path] | None, configs: lis
     return [PackRun(pack, read_policy_config(f) if f else None) for pack, f in zip(packs, files, strict=True)]
 
 
-def _check(project: Project, graph: Graph, args: argparse.Namespace) -> CheckResult:
+def _check(
+    project: Project, graph: Graph, args: argparse.Namespace, prestarted: StartedPacks | None = None
+) -> CheckResult:
+    from crosscloud.engine.check import check_graph
+
     result = check_graph(
         graph,
-        _packs(project, graph.stack, args.policy_pack, args.policy_config),
+        prestarted.runs if prestarted else _packs(project, graph.stack, args.policy_pack, args.policy_config),
         start_timeout=args.pack_timeout,
         rpc_timeout=args.pack_timeout,
         organization=args.organization,
+        prestarted=prestarted,
     )
     if args.graph_out is not None and result.graph is not None:
         result.graph.write(args.graph_out)
@@ -231,6 +254,8 @@ def _run(args: argparse.Namespace) -> int:
             )
         if args.both and args.residency is None:
             raise DeclarationError([ConfigIssue("--both", "-", "needs --residency SET")])
+        from crosscloud.models_table import models_table
+
         _emit(models_table(catalog, args.residency, args.cloud, both=args.both), None)
         return EXIT_OK
     project = find_project(args.project_dir)
@@ -242,21 +267,62 @@ def _run(args: argparse.Namespace) -> int:
         if (args.stack is None) == (args.graph is None):
             raise DeclarationError([ConfigIssue("crosscloud check", "-", "name a STACK or --graph FILE (one of them)")])
         if args.graph:
+            from crosscloud.engine.graph import Graph
+
             graph = Graph.read(args.graph)
             graph.tags = graph.tags or stack_tags(project, graph.config, str(args.graph))
         else:
             graph = _synth(project, args.stack, args.config_file)
         result = _check(project, graph, args)
+        from crosscloud.reports import RENDERERS
+
         _emit(RENDERERS[args.format](result), args.output)
         return _verdict(result)
     started = time.perf_counter()
-    graph = _synth(project, args.stack, args.config_file)
+    prestarted: list[StartedPacks] = []
+
+    def start_packs(config: dict[str, Any]) -> None:
+        """Start the packs now: each imports and loads while the program runs."""
+        from crosscloud.engine.check import StartedPacks
+        from crosscloud.engine.config import engine_config
+
+        runs = _packs(project, args.stack, args.policy_pack, args.policy_config)
+        prestarted.append(
+            StartedPacks(
+                runs,
+                project.name,
+                args.stack,
+                engine_config(config).values,
+                start_timeout=args.pack_timeout,
+                rpc_timeout=args.pack_timeout,
+                organization=args.organization,
+            )
+        )
+
+    try:
+        return _preview(project, args, started, start_packs, prestarted)
+    finally:
+        for packs in prestarted:
+            packs.close()
+
+
+def _preview(
+    project: Project,
+    args: argparse.Namespace,
+    started: float,
+    start_packs: Callable[[dict[str, Any]], None],
+    prestarted: list[StartedPacks],
+) -> int:
+    graph = _synth(project, args.stack, args.config_file, before_program=start_packs)
     synth_seconds = time.perf_counter() - started
+    from crosscloud.reports import RENDERERS
+    from crosscloud.reports.text import render_counts, render_outputs, render_tree
+
     print(f"Previewing {project.name}/{args.stack} offline (no credentials; provider-computed values are unknown)\n")
     print(render_tree(graph), end="\n\n")
     print(render_counts(graph), end="\n\n")
     print(render_outputs(graph), end="\n\n")
-    result = _check(project, graph, args)
+    result = _check(project, graph, args, prestarted[0] if prestarted else None)
     print(RENDERERS["text"](result), end="")
     print(
         f"\nsynth {synth_seconds:.2f}s, policy check {result.seconds:.2f}s, total {time.perf_counter() - started:.2f}s"
@@ -299,12 +365,24 @@ def _guarded(args: argparse.Namespace) -> int:
         return _run(args)
     except DeclarationError as exc:
         return _fail(str(exc), EXIT_INPUT)
-    except (ProgramError, PackError) as exc:
-        return _fail(
-            f"{'the program failed' if isinstance(exc, ProgramError) else 'policy check failed'}: {exc}", EXIT_FAILURE
-        )
     except CatalogError as exc:
         return _fail(f"catalog data is invalid: {exc}", EXIT_FAILURE)
+    except Exception as exc:
+        failure = _engine_failure(exc)
+        if failure is None:
+            raise
+        return _fail(f"{failure}: {exc}", EXIT_FAILURE)
+
+
+def _engine_failure(exc: Exception) -> str | None:
+    """What failed, for the program's ProgramError and a pack's PackError. Their modules are imported lazily: one that
+    was never imported cannot have raised."""
+    synth, analyzer = sys.modules.get("crosscloud.engine.synth"), sys.modules.get("crosscloud.engine.analyzer")
+    if synth is not None and isinstance(exc, synth.ProgramError):
+        return "the program failed"
+    if analyzer is not None and isinstance(exc, analyzer.PackError):
+        return "policy check failed"
+    return None
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint
 from crosscloud.catalog import load_catalog
 from crosscloud.declaration import Declaration, ResolvedEndpoint
 from crosscloud.declaration.checks import azure_spillover
-from crosscloud.declaration.spec import FOUNDRY_DNS_ZONES, ML_DNS_ZONES, AzureSettings
+from crosscloud.declaration.spec import APPROVAL_TAG, FOUNDRY_DNS_ZONES, GPU_ENDS_TAG, ML_DNS_ZONES, AzureSettings
 
 OPENAI_FORMAT = "OpenAI"
 
@@ -128,8 +128,11 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
         cmk = _cmk(settings, rg, tags, opts)
         catalog = load_catalog()
         deployments = []
+        choices = {c.name: c.azure for c in declaration.spec.endpoints}
         for e in deployed:
             offer, capacity = e.azure, e.azure_capacity or 1
+            choice = choices[e.name]
+            approval = choice.throughput.approved_by if choice is not None else None
             assert offer is not None and offer.sku is not None
             spill = azure_spillover(catalog, offer, declaration.residency) if offer.provisioned else None
             deployments.append(
@@ -144,6 +147,7 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
                     provisioned=offer.provisioned,
                     spillover_sku=spill.sku if spill is not None else None,
                     spillover_capacity=capacity if spill is not None else None,
+                    tags={APPROVAL_TAG: approval} if approval and offer.provisioned else {},
                 )
             )
         foundry = AzureFoundry(
@@ -217,7 +221,7 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
                 starts=gpu.starts,
                 ends=gpu.ends,
                 protect=prod,
-                tags={**tags, "crosscloud-gpu-ends": gpu.ends.isoformat()},
+                tags={**tags, **gpu.approval_tags, GPU_ENDS_TAG: gpu.ends.isoformat()},
             ),
             opts=opts,
         )

@@ -330,7 +330,8 @@ def test_customer_managed_key_uses_a_user_assigned_identity_granted_on_the_vault
 
 # -- serverless --------------------------------------------------------------------------------------------------
 
-COHERE = "azureml://registries/azureml-cohere/models/Cohere-embed-v3-multilingual"
+COHERE_OFFER = "azureml://registries/azureml-cohere/models/Cohere-embed-v3-multilingual"
+COHERE = f"{COHERE_OFFER}/versions/1"
 
 
 def serverless(**extra: Any) -> list[Resource]:
@@ -380,7 +381,7 @@ def test_serverless_endpoint_is_keyless_in_a_private_hub_project() -> None:
     assert vault.protect is True
 
     [subscription] = of_type(resources, "azure-native:machinelearningservices:MarketplaceSubscription")
-    assert subscription.inputs["properties"] == {"modelId": COHERE}
+    assert subscription.inputs["properties"] == {"modelId": COHERE_OFFER}, "the Marketplace offer has no version"
     [endpoint] = of_type(resources, "azure-native:machinelearningservices:ServerlessEndpoint")
     assert endpoint.inputs["name"] == "embed-eu-1a2b3c4d"
     assert endpoint.inputs["sku"] == {"name": "Consumption"}

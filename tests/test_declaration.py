@@ -97,7 +97,8 @@ def test_serverless_route_resolves_in_sweden_central() -> None:
     assert endpoint.azure is not None and endpoint.azure.route == "serverless" and endpoint.azure.sku is None
     assert endpoint.azure.region == "swedencentral" and endpoint.azure.marketplace
     assert (
-        endpoint.azure.serverless_model_id == "azureml://registries/azureml-cohere/models/Cohere-embed-v3-multilingual"
+        endpoint.azure.serverless_model_id
+        == "azureml://registries/azureml-cohere/models/Cohere-embed-v3-multilingual/versions/1"
     )
 
 

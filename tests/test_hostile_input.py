@@ -68,12 +68,13 @@ def test_output_into_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_an_unexpected_error_is_exit_3_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    import crosscloud.cli as cli
+    import crosscloud.models_table
 
     def boom(*_: object, **__: object) -> None:
         raise ZeroDivisionError("a bug of ours")
 
-    monkeypatch.setattr(cli, "models_table", boom)
+    # The CLI imports models_table when the command runs (lazy imports): patch it where it is looked up.
+    monkeypatch.setattr(crosscloud.models_table, "models_table", boom)
     assert main(["models"]) == 3
     err = capsys.readouterr().err
     assert err == "crosscloud: internal error: ZeroDivisionError: a bug of ours (run with --debug for the traceback)\n"

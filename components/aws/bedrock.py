@@ -37,7 +37,7 @@ from components.aws.documents import (
 from components.aws.kms import customer_managed_key
 from components.standard import StatefulArgs
 from crosscloud.catalog import AwsOffering
-from crosscloud.declaration.spec import AwsGuardrail, AwsInvocationLogging, AwsProvisionedThroughput
+from crosscloud.declaration.spec import APPROVAL_TAG, AwsGuardrail, AwsInvocationLogging, AwsProvisionedThroughput
 
 # Content filter categories of a Bedrock guardrail; PROMPT_ATTACK applies to input only, so its output strength
 # must be NONE (Bedrock API reference, GuardrailContentFilterConfig, read 2026-11-23).
@@ -200,13 +200,17 @@ class BedrockAccess(pulumi.ComponentResource):
         if endpoint.provisioned is not None:
             # A term commitment cannot be cancelled: protect it in every environment.
             committed = endpoint.provisioned.commitment is not None
+            approval = endpoint.provisioned.approved_by
             throughput = aws.bedrock.ProvisionedModelThroughput(
                 f"{name}-{ep}-throughput",
                 provisioned_model_name=f"{ctx.prefix}-{ep}",
                 model_arn=foundation_model_arn(ctx.partition, ctx.region, offer.model_id),
                 model_units=endpoint.provisioned.model_units,
                 commitment_duration=endpoint.provisioned.commitment,
-                tags=cost_tags,
+                tags={
+                    **cost_tags,
+                    **({APPROVAL_TAG: approval} if (approval := endpoint.provisioned.approved_by) else {}),
+                },
                 opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect or committed)),
             )
             provisioned_arn = throughput.provisioned_model_arn

@@ -48,7 +48,7 @@ class GpuCapacity(pulumi.ComponentResource):
         for gpu in args.reservations:
             if gpu.cloud != "aws":
                 raise ValueError(f"{gpu.name}: an {gpu.cloud} reservation in the AWS GPU component")
-            res_tags = {**tags, "Name": f"{ctx.prefix}-{gpu.name}", "crosscloud-gpu": gpu.name}
+            res_tags = {**tags, **gpu.approval_tags, "Name": f"{ctx.prefix}-{gpu.name}", "crosscloud-gpu": gpu.name}
             market: dict[str, str] | None = None
             zone: pulumi.Input[str] = gpu.zone
             if gpu.reservation_type == "capacity-block":

@@ -288,7 +288,7 @@ class AzureFoundry(pulumi.ComponentResource):
                 version_upgrade_option="NoAutoUpgrade" if args.pin_model_versions else "OnceCurrentVersionExpired",
                 spillover_deployment_name=spillover_to,
             ),
-            tags={**args.tags, "crosscloud-processing": d.processing},
+            tags={**args.tags, **d.tags, "crosscloud-processing": d.processing},
             # One deployment change at a time per account; the RAI policy must exist before it is referenced.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[previous, rai]),
         )

@@ -35,8 +35,14 @@ class ServerlessModel(StandardArgs):
 
     key: str
     endpoint_name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9-]{2,31}$")
-    model_id: str = Field(pattern=r"^azureml://registries/[^/]+/models/[^/]+$")
+    # A pinned asset ends in /versions/<n>: the endpoint serves exactly that version.
+    model_id: str = Field(pattern=r"^azureml://registries/[^/]+/models/[^/]+(/versions/[0-9A-Za-z.-]+)?$")
     marketplace: bool = False
+
+    @property
+    def offer_id(self) -> str:
+        """The Marketplace offer is per model, not per version: the asset ID without /versions/<n>."""
+        return self.model_id.split("/versions/", 1)[0]
 
 
 class AzureServerlessArgs(StandardArgs):
@@ -156,7 +162,7 @@ class AzureServerless(pulumi.ComponentResource):
                         workspace_name=project.name,
                         resource_group_name=rg,
                         properties=azure_native.machinelearningservices.MarketplaceSubscriptionPropertiesArgs(
-                            model_id=model.model_id
+                            model_id=model.offer_id
                         ),
                         opts=pulumi.ResourceOptions(parent=self),
                     )

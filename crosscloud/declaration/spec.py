@@ -273,11 +273,20 @@ class AzureSettings(_Strict):
     diagnostics: AzureDiagnostics = AzureDiagnostics()
 
 
+# Who approved a spending commitment (and the ticket): stamped as the `crosscloud:approved-by` tag the capacity pack's
+# commitment-needs-approval rule asks for.
+Approval = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 _.:/=+@-]{3,256}$")]
+APPROVAL_TAG = "crosscloud:approved-by"
+# The end date of a GPU reservation that has none in its own inputs (Azure targeted reservations), as a tag.
+GPU_ENDS_TAG = "crosscloud:ends"
+
+
 class AwsProvisionedThroughput(_Strict):
     """Bedrock provisioned throughput: model units bought for a term (OneMonth and SixMonths cannot be cancelled)."""
 
     model_units: StrictInt = Field(ge=1, le=1000)
     commitment: Literal["OneMonth", "SixMonths"] | None = None
+    approved_by: Approval | None = None
 
 
 class AwsModelChoice(_Strict):
@@ -291,6 +300,7 @@ class AzureThroughput(_Strict):
     # Thousands of tokens per minute for pay-per-token SKUs; PTUs for provisioned ones.
     capacity: StrictInt = Field(default=10, ge=1, le=100_000)
     provisioned: StrictBool = False
+    approved_by: Approval | None = None  # provisioned (PTU) capacity is a commitment
 
 
 class AzureModelChoice(_Strict):
@@ -353,6 +363,7 @@ class GpuReservation(_Strict):
     reservation: Literal["on-demand", "capacity-block", "targeted", "block"] | None = None
     starts: dt.date | None = None
     ends: dt.date
+    approved_by: Approval | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> GpuReservation:
@@ -389,6 +400,10 @@ class GpuReservation(_Strict):
         if self.count & (self.count - 1):
             raise ValueError(f"an Azure block reserves 1, 2, 4, 8, 16, 32 or 64 VMs; count {self.count} given")
         return self
+
+    @property
+    def approval_tags(self) -> dict[str, str]:
+        return {APPROVAL_TAG: self.approved_by} if self.approved_by else {}
 
     @property
     def reservation_type(self) -> str:

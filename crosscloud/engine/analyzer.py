@@ -41,6 +41,8 @@ _GRPC_OPTIONS = [
     ("grpc.max_receive_message_length", 512 * 1024 * 1024),
     ("grpc.max_send_message_length", 512 * 1024 * 1024),
 ]
+# Calls sent to one pack before the first answer is awaited: enough to keep the pack and this process busy at once.
+IN_FLIGHT = 64
 _LEVELS = {
     analyzer_pb2.ADVISORY: "advisory",
     analyzer_pb2.MANDATORY: "mandatory",
@@ -153,7 +155,9 @@ def pack_python(pack: Path, manifest: dict[str, Any]) -> str:
 def _struct(value: dict[str, Any], *, internal: bool = False) -> struct_pb2.Struct:
     # The engine drops internal keys ("__defaults", ...) before Analyze and AnalyzeStack, not before Remediate.
     kept = value if internal else {k: v for k, v in value.items() if not k.startswith("__")}
-    return json_format.ParseDict(kept, struct_pb2.Struct())
+    struct = struct_pb2.Struct()
+    struct.update(kept)  # the same message as json_format.ParseDict builds, in about half the time
+    return struct
 
 
 class PackSession:
@@ -178,6 +182,11 @@ class PackSession:
         self.engine = _Engine()
         self.process: subprocess.Popen[bytes] | None = None
         self.channel: grpc.Channel | None = None
+        self.stub: Any = None
+        # Serialised requests by resource URN, reused while the resource's inputs are the same object (Remediate and
+        # Analyze send the same request when no internal key is dropped; a provider's struct goes into many).
+        self._requests: dict[tuple[str, bool], tuple[dict[str, Any], Any]] = {}
+        self._provider_structs: dict[str, tuple[dict[str, Any], Any]] = {}
         self.server: grpc.Server | None = None
         self.stderr: _Drain | None = None
         self.stdout: _Drain | None = None
@@ -351,11 +360,18 @@ class PackSession:
 
     # -- calls ---------------------------------------------------------------------------------------------------
     def _call(self, method: str, request: Any, *, optional: bool = False) -> Any:
+        return self._answer(method, self._send(method, request), optional=optional)
+
+    def _send(self, method: str, request: Any) -> Any:
+        """Start a call without waiting for its answer (a grpc future); `_answer` waits for it."""
         assert self.channel is not None
-        stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
-        call = getattr(stub, method).future(request, timeout=self.rpc_timeout)
+        if self.stub is None:
+            self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        return getattr(self.stub, method).future(request, timeout=self.rpc_timeout)
+
+    def _answer(self, method: str, call: Any, *, optional: bool = False) -> Any:
         try:
-            return self._wait(call, None)  # the call's own deadline bounds it
+            return self._wait(call, None)  # the call's own deadline bounds it; a cancelled run stops waiting
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
             if optional and code == grpc.StatusCode.UNIMPLEMENTED:
@@ -541,11 +557,25 @@ class PackSession:
         provider = by_urn.get(resource.provider) if resource.provider else None
         if provider is None:
             return None
-        return analyzer_pb2.AnalyzerProviderResource(
-            type=provider.type, properties=_struct(provider.inputs), urn=provider.urn, name=provider.name
-        )
+        cached = self._provider_structs.get(provider.urn)
+        if cached is None or cached[0] is not provider.inputs:
+            message = analyzer_pb2.AnalyzerProviderResource(
+                type=provider.type, properties=_struct(provider.inputs), urn=provider.urn, name=provider.name
+            )
+            cached = self._provider_structs[provider.urn] = (provider.inputs, message)
+        return cached[1]
 
     def _request(self, resource: Resource, by_urn: dict[str, Resource], *, internal: bool) -> Any:
+        # Without internal keys both kinds of request are the same message: build it once.
+        internal = internal and any(k.startswith("__") for k in resource.inputs)
+        cached = self._requests.get((resource.urn, internal))
+        if cached is not None and cached[0] is resource.inputs:
+            return cached[1]
+        request = self._build_request(resource, by_urn, internal=internal)
+        self._requests[(resource.urn, internal)] = (resource.inputs, request)
+        return request
+
+    def _build_request(self, resource: Resource, by_urn: dict[str, Resource], *, internal: bool) -> Any:
         return analyzer_pb2.AnalyzeRequest(
             type=resource.type,
             properties=_struct(resource.inputs, internal=internal),
@@ -558,8 +588,15 @@ class PackSession:
     def remediate(self, resource: Resource, by_urn: dict[str, Resource]) -> tuple[list[Remediation], list[Violation]]:
         """Let the pack's remediate-level policies rewrite `resource.inputs` in place, as the engine does before
         Analyze; a remediation that could not run at preview is an advisory violation."""
+        return self.remediate_answer(resource, self.remediate_send(resource, by_urn))
+
+    def remediate_send(self, resource: Resource, by_urn: dict[str, Resource]) -> Any:
+        return self._send("Remediate", self._request(resource, by_urn, internal=True))
+
+    def remediate_answer(self, resource: Resource, call: Any) -> tuple[list[Remediation], list[Violation]]:
+        """Apply the answer of `remediate_send` to `resource.inputs`."""
         info = self.info
-        response = self._call("Remediate", self._request(resource, by_urn, internal=True), optional=True)
+        response = self._answer("Remediate", call, optional=True)
         remediations: list[Remediation] = []
         violations: list[Violation] = []
         for r in response.remediations if response is not None else []:
@@ -597,8 +634,22 @@ class PackSession:
         return remediations, violations
 
     def analyze(self, resource: Resource, by_urn: dict[str, Resource]) -> list[Violation]:
-        response = self._call("Analyze", self._request(resource, by_urn, internal=False))
-        return self._violations(response, lambda _urn: resource.urn)
+        return self.analyze_many([resource], by_urn)
+
+    def analyze_many(
+        self, resources: list[Resource], by_urn: dict[str, Resource], in_flight: int | None = None
+    ) -> list[Violation]:
+        """Analyze each resource, sent in order with up to `in_flight` calls awaiting their answers (the pack
+        serves them on its own threads); violations come back in the order of `resources`."""
+        found: list[Violation] = []
+        in_flight = in_flight or IN_FLIGHT
+        for start in range(0, len(resources), in_flight):
+            batch = resources[start : start + in_flight]
+            calls = [self._send("Analyze", self._request(r, by_urn, internal=False)) for r in batch]
+            for resource, call in zip(batch, calls, strict=True):
+                urn = resource.urn
+                found.extend(self._violations(self._answer("Analyze", call), lambda _urn, urn=urn: urn))
+        return found
 
     def analyze_stack(self, graph: Graph) -> list[Violation]:
         by_urn = graph.by_urn()

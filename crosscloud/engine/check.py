@@ -8,6 +8,8 @@ every pack; after the last resource, AnalyzeStack over the outputs. Packs start,
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,10 +18,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from crosscloud.declaration import ConfigIssue, DeclarationError
-from crosscloud.engine.analyzer import PackSession
-from crosscloud.engine.graph import Graph
+from crosscloud.engine.analyzer import IN_FLIGHT, PackSession
+from crosscloud.engine.graph import Graph, Resource
 from crosscloud.engine.policy_config import PolicyConfigFile, parse_policy_config
-from crosscloud.engine.violations import CheckResult, Violation
+from crosscloud.engine.violations import CheckResult, Remediation, Violation
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -50,6 +52,74 @@ def _parallel(fn: Callable[[T], R], items: list[T]) -> list[R]:
     return [job.result() for job in jobs]
 
 
+class StartedPacks:
+    """Pack processes started before the graph exists, so each pack imports and loads while the program runs.
+    Only the process start happens early; every call to a pack waits for check_graph. close() stops them all."""
+
+    def __init__(
+        self,
+        runs: list[PackRun],
+        project: str,
+        stack: str,
+        config: dict[str, str],
+        *,
+        start_timeout: float,
+        rpc_timeout: float,
+        organization: str,
+    ) -> None:
+        self.runs, self.organization = runs, organization
+        self.ahead = Graph(project=project, stack=stack, config=dict(config), resources=[])
+        self.sessions = [
+            PackSession(
+                run.path, self.ahead, start_timeout=start_timeout, rpc_timeout=rpc_timeout, organization=organization
+            )
+            for run in runs
+        ]
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(runs), 4)))
+        self._jobs = [self._pool.submit(session._start) for session in self.sessions]
+        self._taken = False
+
+    def fits(self, graph: Graph, runs: list[PackRun], organization: str) -> bool:
+        ahead = self.ahead
+        return not self._taken and (graph.project, graph.stack, graph.config, runs, organization) == (
+            ahead.project,
+            ahead.stack,
+            ahead.config,
+            self.runs,
+            self.organization,
+        )
+
+    def take(self, graph: Graph) -> list[PackSession]:
+        """The sessions, now for `graph`; the caller closes them."""
+        self._taken = True
+        for session in self.sessions:
+            session.graph = graph
+        return self.sessions
+
+    def wait(self) -> None:
+        """Until every pack has started; the first start failure is raised once all have finished."""
+        errors = [job.exception() for job in self._jobs]
+        self._pool.shutdown()
+        for error in errors:
+            if error is not None:
+                raise error
+
+    def close(self) -> None:
+        """Stop every pack, unless check_graph took them (it stops them itself)."""
+        if self._taken:
+            return
+        self._taken = True
+        for session in self.sessions:  # a start still waiting for its pack's port ends at once
+            if session.process is not None and session.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(session.process.pid, signal.SIGKILL)
+        for job in self._jobs:
+            job.exception()
+        self._pool.shutdown()
+        for session in self.sessions:
+            session.close()
+
+
 def check_graph(
     graph: Graph,
     packs: list[PackRun] | list[Path],
@@ -58,11 +128,14 @@ def check_graph(
     start_timeout: float = 60.0,
     rpc_timeout: float = 60.0,
     organization: str = "organization",
+    prestarted: StartedPacks | None = None,
 ) -> CheckResult:
     """All packs over a copy of `graph` (remediations change its inputs). PackError for a pack that fails (after
     every pack is stopped); DeclarationError for invalid policy config, with every problem on its own line.
 
-    A bare pack folder runs with `policy_config` (a parsed --policy-config object), if given, else with none."""
+    A bare pack folder runs with `policy_config` (a parsed --policy-config object), if given, else with none.
+    `prestarted`: the same packs already started by `start_packs` (used if they were started for this stack and
+    config, else stopped and started again)."""
     started = time.perf_counter()
     shared = parse_policy_config(policy_config, "policy config") if policy_config is not None else None
     runs = [p if isinstance(p, PackRun) else PackRun(p, shared) for p in packs]
@@ -72,14 +145,22 @@ def check_graph(
     )
     result.notes.extend(graph.notes)
     with contextlib.ExitStack() as stack:
-        sessions = []
-        for run in runs:
-            session = PackSession(
-                run.path, graph, start_timeout=start_timeout, rpc_timeout=rpc_timeout, organization=organization
-            )
-            stack.callback(session.close)
-            sessions.append(session)
-        _parallel(lambda s: s._start(), sessions)
+        if prestarted is not None and prestarted.fits(graph, runs, organization):
+            sessions = prestarted.take(graph)
+            for session in sessions:
+                stack.callback(session.close)
+            prestarted.wait()
+        else:
+            if prestarted is not None:
+                prestarted.close()
+            sessions = []
+            for run in runs:
+                session = PackSession(
+                    run.path, graph, start_timeout=start_timeout, rpc_timeout=rpc_timeout, organization=organization
+                )
+                stack.callback(session.close)
+                sessions.append(session)
+            _parallel(lambda s: s._start(), sessions)
         issues: list[ConfigIssue] = []
         for found in _parallel(lambda pair: pair[0].load(pair[1].config), list(zip(sessions, runs, strict=True))):
             issues.extend(found)
@@ -94,18 +175,34 @@ def check_graph(
                 )
 
         by_urn = graph.by_urn()
-        providers_first = sorted(graph.resources, key=lambda r: not r.type.startswith("pulumi:providers:"))
-        for resource in providers_first:
-            for session in sessions:  # one pack after another: each sees the previous one's remediation
-                remediations, violations = session.remediate(resource, by_urn)
-                result.remediations.extend(remediations)
-                result.violations.extend(violations)
+        # Providers first, all of them before any other request is built: their inputs go into every request.
+        providers = [r for r in graph.resources if r.type.startswith("pulumi:providers:")]
+        others = [r for r in graph.resources if not r.type.startswith("pulumi:providers:")]
+        for group in (providers, others):
+            for start in range(0, len(group), IN_FLIGHT):
+                _remediate(sessions, group[start : start + IN_FLIGHT], by_urn, result)
 
         def analyze(session: PackSession) -> list[Violation]:
-            found = [v for r in graph.resources for v in session.analyze(r, by_urn)]
-            return found + session.analyze_stack(graph)
+            return session.analyze_many(graph.resources, by_urn) + session.analyze_stack(graph)
 
         for violations in _parallel(analyze, sessions):
             result.violations.extend(violations)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _remediate(
+    sessions: list[PackSession], batch: list[Resource], by_urn: dict[str, Resource], result: CheckResult
+) -> None:
+    """Remediate `batch` through every pack, one pack after another so each sees the previous one's rewrite, with
+    the batch's calls to one pack in flight together; results are kept in the engine's per-resource order."""
+    found: list[tuple[list[Remediation], list[Violation]]] = [([], []) for _ in batch]
+    for session in sessions:
+        calls = [session.remediate_send(resource, by_urn) for resource in batch]
+        for (remediations, violations), resource, call in zip(found, batch, calls, strict=True):
+            done, flagged = session.remediate_answer(resource, call)
+            remediations.extend(done)
+            violations.extend(flagged)
+    for remediations, violations in found:
+        result.remediations.extend(remediations)
+        result.violations.extend(violations)

@@ -11,10 +11,9 @@ A value a provider computes is the Pulumi wire sentinel UNKNOWN; a secret is the
 
 from __future__ import annotations
 
-import copy
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +102,32 @@ class Graph:
         return f"urn:pulumi:{self.stack}::{self.project}::{STACK_TYPE}::{self.project}-{self.stack}"
 
     def copy(self) -> Graph:
-        return copy.deepcopy(self)
+        """A copy a policy check may change: every resource and list is new; input and output values are shared,
+        because a remediation replaces `inputs` with a new dict and never edits one (a deep copy of a large graph
+        cost more than the whole check of it)."""
+        resources = [
+            replace(
+                r,
+                dependencies=list(r.dependencies),
+                property_dependencies={k: list(v) for k, v in r.property_dependencies.items()},
+                ignore_changes=list(r.ignore_changes),
+                aliases=list(r.aliases),
+                custom_timeouts=dict(r.custom_timeouts),
+                additional_secret_outputs=list(r.additional_secret_outputs),
+                computed=list(r.computed),
+                remediated_by=list(r.remediated_by),
+            )
+            for r in self.resources
+        ]
+        return replace(
+            self,
+            config=dict(self.config),
+            resources=resources,
+            outputs=dict(self.outputs),
+            tags=dict(self.tags),
+            secret_keys=list(self.secret_keys),
+            notes=list(self.notes),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The graph file's content; secret values (wire secrets, config keys marked secret) are concealed."""

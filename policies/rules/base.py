@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -174,6 +175,10 @@ StackCheck = Callable[[StackView, RuleContext], Iterable[Finding]]
 OnUnknown = Literal["fail", "advisory"]
 
 
+# Inputs that hold a JSON document (IAM policies, VPC endpoint policies, inline role policies): see Rule.defer_unknown.
+DOCUMENT_PROPERTIES = ("policy", "inlinePolicies")
+
+
 @dataclass(frozen=True)
 class Rule:
     """A policy rule: stable ID, one-line violations, remediation steps, a config schema and what to do with unknowns.
@@ -182,6 +187,10 @@ class Rule:
     on_unknown="fail": a value unknown at preview is a violation (residency cannot be proven, so it is not assumed);
     on_unknown="advisory": the SDK's behaviour, an advisory "can't run during preview" note. Policy config
     `on_unknown` overrides it per stack.
+    defer_unknown: properties (JSON documents such as IAM `policy`) that embed ARNs of resources created in the same
+    deployment, so they are unknown at every first preview. Only these, and only at preview, are left to the check
+    CrossGuard runs again during `pulumi up`, on the known document, before the resource is created: the gate
+    stays, it moves to the moment the value exists. Anything else unknown still follows `on_unknown`.
     """
 
     id: str
@@ -194,6 +203,7 @@ class Rule:
     on_unknown: OnUnknown = "fail"
     config_properties: Mapping[str, Any] | None = None
     exemptible: bool = True
+    defer_unknown: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.check is None) == (self.check_stack is None):
@@ -330,13 +340,19 @@ def _on_unknown(rule: Rule, ctx: RuleContext) -> OnUnknown:
     return value if value in ("fail", "advisory") else rule.on_unknown
 
 
+def _deferred(rule: Rule, path: str) -> bool:
+    """An unknown in one of the rule's `defer_unknown` properties, during a preview (see Rule)."""
+    root = path.split(".", 1)[0].split("[", 1)[0]
+    return root in rule.defer_unknown and os.environ.get("PULUMI_DRY_RUN", "").lower() == "true"
+
+
 def evaluate(rule: Rule, view: ResourceView, ctx: RuleContext) -> Iterator[str]:
     """The rule's messages for one resource, with unknowns handled (advisory: re-raised as the SDK's error)."""
     assert rule.check is not None
     try:
         messages = list(rule.check(view, ctx))
     except Unknown as exc:
-        if _on_unknown(rule, ctx) == "advisory":
+        if _on_unknown(rule, ctx) == "advisory" or _deferred(rule, exc.path):
             raise UnknownValueError(UNKNOWN_STRING_VALUE, exc.path.split(".")) from None
         messages = [unknown_message(rule, exc.path)]
     if messages and exempted(view, rule, ctx.today):

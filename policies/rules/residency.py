@@ -12,6 +12,7 @@ from typing import Any
 from crosscloud.catalog import Catalog
 from crosscloud.catalog.schema import ANY
 from policies.rules.base import (
+    DOCUMENT_PROPERTIES,
     Finding,
     ResourceView,
     Rule,
@@ -602,6 +603,7 @@ BEDROCK_PROFILE_PREFIX_ALLOWED = Rule(
     description="Bedrock model references (profiles, IAM documents, provisioned throughput, environment variables) "
     "route only to Regions of the residency set, judged from the calling Region",
     check=check_bedrock_refs,
+    defer_unknown=DOCUMENT_PROPERTIES,
     remediation=(
         "Use the model's in-region ID where the calling Region offers it, or a geo profile whose destinations from "
         "that Region all lie in the residency set (us./apac./global. never do for EU; eu. routes to London and "
@@ -615,6 +617,7 @@ IAM_NO_GLOBAL_INFERENCE_GRANT = Rule(
     id="iam-no-global-inference-grant",
     description="IAM policies grant no global cross-Region inference (global. profiles, region-less model ARNs)",
     check=check_global_grants,
+    defer_unknown=DOCUMENT_PROPERTIES,
     remediation="Grant the exact geo or in-region profile ARN and the foundation-model ARNs in its destination "
     "Regions, each with a Region of the residency set; never arn:aws:bedrock:::foundation-model/*.",
     severity="critical",

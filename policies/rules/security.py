@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.rules.base import Finding, ResourceView, Rule, RuleContext, StackView, each_resource, get
+from policies.rules.base import (
+    DOCUMENT_PROPERTIES,
+    Finding,
+    ResourceView,
+    Rule,
+    RuleContext,
+    StackView,
+    each_resource,
+    get,
+)
 from policies.rules.residency import DEPLOYMENT, GUARDRAIL, LOGGING, as_list, iam_documents, statements
 from policies.rules.where import FOUNDRY_ACCOUNT
 
@@ -164,6 +173,7 @@ IAM_NO_BEDROCK_WILDCARDS = Rule(
     id="iam-no-bedrock-wildcards",
     description="IAM policies grant exact Bedrock actions on exact model and profile ARNs (no bedrock:*)",
     check=check_bedrock_wildcards,
+    defer_unknown=DOCUMENT_PROPERTIES,
     remediation="Grant bedrock:InvokeModel / InvokeModelWithResponseStream on the exact inference-profile ARN and "
     "the foundation-model ARNs in its destination Regions (the bedrock access component does this).",
     severity="critical",
