@@ -21,12 +21,13 @@ from crosscloud.engine.analyzer import PackSession, _struct
 from crosscloud.engine.graph import UNKNOWN, Graph
 from crosscloud.engine.project import find_project
 from crosscloud.engine.synth import synthesize
-from tests.conftest import ROOT
+from tests.conftest import FIXTURES, ROOT
 from tests.test_fuzz_declaration import _paths  # its import also loads the shared hypothesis profiles
 
 _PROJECT = find_project(ROOT)
 BASE = synthesize(_PROJECT, "dev", pulumi_config_map(read_stack_file(ROOT / "Pulumi.dev.yaml"))).to_json()
-_SESSION = object.__new__(PackSession)  # only its request builders are used: no process
+# Only its request builders are used: constructing a session starts no process.
+_SESSION = PackSession(FIXTURES / "packs" / "config-size", Graph("p", "s", {}, []), start_timeout=1, rpc_timeout=1)
 
 scalars = st.one_of(
     st.none(),
@@ -77,9 +78,10 @@ def mutated_graphs(draw: st.DrawFn) -> Any:
 def _assert_usable(graph: Graph) -> None:
     """What check does with a graph before any pack answers: every request it would send can be built."""
     by_urn = graph.by_urn()
+    _SESSION._provider_structs.clear()
     for resource in graph.resources:
-        _SESSION._request(resource, by_urn, internal=True)
-        _SESSION._request(resource, by_urn, internal=False)
+        _SESSION._build_request(resource, by_urn, internal=True)
+        _SESSION._build_request(resource, by_urn, internal=False)
         _struct(resource.stack_properties())
     json.dumps(graph.to_json(), allow_nan=False)
 
