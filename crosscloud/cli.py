@@ -1,7 +1,7 @@
 """`crosscloud`: offline preview, synth, policy check and model catalog for a crosscloud Pulumi project.
 
 Exit codes: 0 clean (or advisory findings only), 1 mandatory violations, 2 bad input or usage,
-3 a policy pack or the program itself failed.
+3 a policy pack or the program itself failed, 130 / 143 cancelled by SIGINT / SIGTERM.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
 import time
 import traceback
@@ -27,6 +28,7 @@ from crosscloud.declaration import (
     stack_name_problem,
 )
 from crosscloud.engine.config import merge_project_config, stack_tags
+from crosscloud.engine.processes import Cancelled, become_subreaper, kill_children, signal_handlers
 from crosscloud.engine.project import Project, find_project
 
 # Each command imports what it uses when it runs (`synth` loads no analyzer, report or policy-config code; `models`
@@ -329,11 +331,27 @@ def _preview(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The CLI. Run as the `crosscloud` command (argv None), the process also becomes a child subreaper and kills
+    every process left under it at the end, so nothing a pack started outlives the run."""
+    as_command = argv is None
+    if as_command:
+        become_subreaper()
     args = _parser().parse_args(argv)
     try:
+        with signal_handlers():
+            return _cancellable(args)
+    finally:
+        if as_command:
+            kill_children()
+
+
+def _cancellable(args: argparse.Namespace) -> int:
+    try:
         return _guarded(args)
+    except Cancelled as exc:  # the packs are stopped by now: every session closes on the way out
+        return _fail(f"cancelled by {signal.Signals(exc.signum).name}; every policy pack was stopped", exc.exit_code)
     except KeyboardInterrupt:
-        return 130
+        return _fail("cancelled by SIGINT; every policy pack was stopped", 130)
     except Exception as exc:  # anything unforeseen is our failure (3), never a verdict (0/1)
         if args.debug:
             traceback.print_exc()

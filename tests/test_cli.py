@@ -14,7 +14,7 @@ from crosscloud.cli import main
 from tests.conftest import FIXTURES, ROOT, stack_config
 
 # Tests that pass one --policy-config name the one pack it configures (the CLI pairs configs with packs).
-ONLY_RESIDENCY = ("--policy-pack", str(Path(__file__).resolve().parent.parent / "policies" / "residency"))
+ONLY_RESIDENCY = ("--policy-pack", str(ROOT / "policies" / "residency"))
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -93,7 +93,7 @@ def test_graph_file_errors_are_input_errors(tmp_path: Path) -> None:
     with pytest.raises(DeclarationError, match=r"g.json: line 1: malformed JSON"):
         Graph.read(bad)
     bad.write_text(json.dumps({"project": "p", "stack": "s", "config": {}, "resources": [{"urn": 1}]}))
-    with pytest.raises(DeclarationError, match=r"resources\[0\].urn: missing or not a str"):
+    with pytest.raises(DeclarationError, match=r"resources\[0\].urn: expected a string, got a number"):
         Graph.read(bad)
 
 

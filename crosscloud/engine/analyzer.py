@@ -10,28 +10,31 @@ prints a port is an error of the run, never "no violations", and its process gro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
 from concurrent import futures
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import grpc
-import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
-from crosscloud.declaration import ConfigIssue
+from crosscloud.declaration import ConfigIssue, DeclarationError
 from crosscloud.engine.config import go_json
 from crosscloud.engine.graph import Graph, Resource
-from crosscloud.engine.policy_config import LEVELS, PolicyConfig, PolicyConfigFile, PolicySchema, reconcile
-from crosscloud.engine.project import POLICY_PACK_FILE
+from crosscloud.engine.policy_config import ALL, LEVELS, PolicyConfig, PolicyConfigFile, PolicySchema, reconcile
+from crosscloud.engine.processes import CANCEL, RUN_TOKEN_VAR, kill_tagged, raise_cancelled
+from crosscloud.engine.project import POLICY_PACK_FILE, read_yaml_file
 from crosscloud.engine.violations import PackInfo, PolicyMeta, Remediation, Violation
 
 _GRPC_OPTIONS = [
@@ -58,6 +61,16 @@ _POLICY_TYPES = {
     analyzer_pb2.POLICY_TYPE_RESOURCE: "resource",
     analyzer_pb2.POLICY_TYPE_STACK: "stack",
 }
+# Linux refuses one environment string over 128 KiB (MAX_ARG_STRLEN) with E2BIG, and so would the engine. A larger
+# PULUMI_CONFIG is handed to the pack on its stdin instead; a one-line bootstrap sets each value as pulumi.policy's
+# main does with PULUMI_CONFIG, then runs it. Nothing large stays in the environment the pack's own children inherit.
+ENV_CONFIG_LIMIT = 96 * 1024
+_STDIN_CONFIG_BOOTSTRAP = (
+    "import json, runpy, sys; import pulumi.runtime as rt; "
+    "[rt.set_config(k, v) for k, v in json.load(sys.stdin).items()]; "
+    "sys.argv = ['pulumi.policy', *sys.argv[1:]]; runpy.run_module('pulumi.policy', run_name='__main__')"
+)
+_POLL = 0.1  # seconds between checks for cancellation while waiting on a pack
 
 
 class PackError(Exception):
@@ -66,6 +79,32 @@ class PackError(Exception):
     def __init__(self, pack: Path, problem: str) -> None:
         super().__init__(f"policy pack {pack.name} ({pack}): {problem}")
         self.pack = pack
+
+
+class _Drain:
+    """Read a pack's output pipe until it closes, keeping only the last `keep` bytes: a pack that floods its
+    output neither blocks on a full pipe nor fills memory or disk."""
+
+    def __init__(self, pipe: IO[bytes], keep: int = 64 * 1024) -> None:
+        self.pipe, self.keep = pipe, keep
+        self.tail = bytearray()
+        self.thread = threading.Thread(target=self._run, name="pack-output", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        # The thread owns the pipe and closes it at end of stream (when the last process holding it is gone).
+        with self.pipe:
+            while chunk := os.read(self.pipe.fileno(), 65536):
+                self._keep(chunk)
+
+    def _keep(self, chunk: bytes) -> None:
+        self.tail += chunk
+        if len(self.tail) > 2 * self.keep:
+            del self.tail[: -self.keep]
+
+    def text(self, wait: float = 0.0) -> str:
+        self.thread.join(timeout=wait)  # a pack that has exited has closed the pipe: the tail is complete
+        return bytes(self.tail[-self.keep :]).decode(errors="replace")
 
 
 class _Engine(engine_pb2_grpc.EngineServicer):
@@ -81,8 +120,8 @@ class _Engine(engine_pb2_grpc.EngineServicer):
 
 def pack_manifest(pack: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load((pack / POLICY_PACK_FILE).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        data = read_yaml_file(pack / POLICY_PACK_FILE)
+    except DeclarationError as exc:
         raise PackError(pack, f"cannot read {POLICY_PACK_FILE}: {exc}") from None
     if not isinstance(data, dict):
         raise PackError(pack, f"{POLICY_PACK_FILE} is not a mapping")
@@ -149,7 +188,10 @@ class PackSession:
         self._requests: dict[tuple[str, bool], tuple[dict[str, Any], Any]] = {}
         self._provider_structs: dict[str, tuple[dict[str, Any], Any]] = {}
         self.server: grpc.Server | None = None
-        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close(), which __exit__ always runs
+        self.stderr: _Drain | None = None
+        self.stdout: _Drain | None = None
+        self._closed = False
+        self.token = uuid.uuid4().hex  # in the pack's environment, to find what it started (processes.py)
 
     def __enter__(self) -> PackSession:
         try:
@@ -174,36 +216,70 @@ class PackSession:
             "PULUMI_STACK": self.graph.stack,
             "PULUMI_ORGANIZATION": self.organization,
             "PULUMI_DRY_RUN": "true",
-            "PULUMI_CONFIG": go_json(self.graph.config),
+            RUN_TOKEN_VAR: self.token,
         }
-        command = [
-            pack_python(self.pack, self.manifest),
-            "-u",
-            "-m",
-            "pulumi.policy",
-            f"127.0.0.1:{engine_port}",
-            str(self.pack),
-        ]
+        config = go_json(self.graph.config)
+        # As the engine: `-m pulumi.policy <engine> <pack>` with PULUMI_CONFIG in the environment, unless too large.
+        entry = ["-m", "pulumi.policy"]
+        stdin: Any = subprocess.DEVNULL
+        if len(config.encode()) <= ENV_CONFIG_LIMIT:
+            env["PULUMI_CONFIG"] = config
+        else:
+            env.pop("PULUMI_CONFIG", None)
+            entry = ["-c", _STDIN_CONFIG_BOOTSTRAP]
+            stdin = tempfile.TemporaryFile()  # noqa: SIM115 - unlinked already; closed right after the start
+            stdin.write(config.encode())
+            stdin.seek(0)
+        command = [pack_python(self.pack, self.manifest), "-u", *entry, f"127.0.0.1:{engine_port}", str(self.pack)]
         try:
             self.process = subprocess.Popen(
                 command,
                 cwd=self.pack,
                 env=env,
-                stdin=subprocess.DEVNULL,
+                stdin=stdin,
                 stdout=subprocess.PIPE,
-                stderr=self.stderr,
+                stderr=subprocess.PIPE,
                 start_new_session=True,
             )
         except OSError as exc:
             raise PackError(self.pack, f"cannot start {command[0]}: {exc.strerror}") from None
+        finally:
+            if stdin is not subprocess.DEVNULL:
+                stdin.close()
+        assert self.process.stderr is not None and self.process.stdout is not None
+        self.stderr = _Drain(self.process.stderr)
+        if self._closed:  # closed by a cancelled run while this thread was starting the pack: stop it now
+            self._closed = False
+            self.close()
+            raise_cancelled()
         port = self._read_port()
+        self.stdout = _Drain(self.process.stdout)  # the engine logs a pack's output; here it is drained
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS)
+        ready = grpc.channel_ready_future(self.channel)
         try:
-            grpc.channel_ready_future(self.channel).result(timeout=self.start_timeout)
+            self._wait(ready, self.start_timeout)
         except grpc.FutureTimeoutError:
             raise PackError(
                 self.pack, f"printed port {port} but accepted no connection within {self.start_timeout:g}s"
             ) from None
+        finally:
+            ready.cancel()
+
+    def _wait(self, future: Any, timeout: float | None) -> Any:
+        """`future.result()` in short slices, so a cancelled run stops waiting at once (a signal is handled in the
+        main thread between slices; worker threads see CANCEL)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if CANCEL.is_set():
+                future.cancel()
+                raise_cancelled()
+            step = _POLL if deadline is None else min(_POLL, deadline - time.monotonic())
+            if step <= 0:
+                raise grpc.FutureTimeoutError()
+            try:
+                return future.result(timeout=step)
+            except grpc.FutureTimeoutError:
+                continue
 
     def _read_port(self) -> int:
         assert self.process is not None and self.process.stdout is not None
@@ -212,10 +288,14 @@ class PackSession:
         with selectors.DefaultSelector() as selector:
             selector.register(self.process.stdout, selectors.EVENT_READ)
             while not line.endswith(b"\n"):
+                if CANCEL.is_set():
+                    raise_cancelled()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise PackError(self.pack, f"printed no port within {self.start_timeout:g}s (hung at start?)")
-                if not selector.select(timeout=remaining):
+                if len(line) > 4096:
+                    raise PackError(self.pack, "printed 4 KiB and no port (does it print before PolicyPack()?)")
+                if not selector.select(timeout=min(remaining, _POLL)):
                     continue
                 chunk = os.read(self.process.stdout.fileno(), 1)
                 if not chunk:
@@ -230,8 +310,7 @@ class PackSession:
         return int(text)
 
     def _stderr_tail(self, limit: int = 600) -> str:
-        self.stderr.seek(0)
-        text = self.stderr.read().decode(errors="replace").strip()
+        text = self.stderr.text(wait=2.0).strip() if self.stderr is not None else ""
         if not text:
             return ""
         lines = [ln for ln in text.splitlines() if ln.strip()]
@@ -249,10 +328,15 @@ class PackSession:
             return None
 
     def close(self) -> None:
+        """Stop the pack's process group, then anything it started outside the group; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
         if self.channel is not None:
             self.channel.close()
         if self.process is not None and self.process.poll() is None:
-            for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 5.0)):
+            grace = 0.5 if CANCEL.is_set() else 3.0  # cancelled: the user is waiting
+            for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
                 try:
                     os.killpg(self.process.pid, sig)
                 except ProcessLookupError:
@@ -262,11 +346,17 @@ class PackSession:
                     break
                 except subprocess.TimeoutExpired:
                     continue
-        if self.process is not None and self.process.stdout is not None:
-            self.process.stdout.close()
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)  # what the pack left behind in its group
+            kill_tagged(self.token)
+        if self.process is not None and self.stdout is None and self.process.stdout is not None:
+            self.process.stdout.close()  # never handed to a drain (no port was read)
+        for drain in (self.stdout, self.stderr):
+            if drain is not None:
+                drain.thread.join(timeout=0.1)  # a process outside the group may still hold the pipe
         if self.server is not None:
             self.server.stop(grace=None)
-        self.stderr.close()
 
     # -- calls ---------------------------------------------------------------------------------------------------
     def _call(self, method: str, request: Any, *, optional: bool = False) -> Any:
@@ -281,7 +371,7 @@ class PackSession:
 
     def _answer(self, method: str, call: Any, *, optional: bool = False) -> Any:
         try:
-            return call.result()
+            return self._wait(call, None)  # the call's own deadline bounds it; a cancelled run stops waiting
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else None
             if optional and code == grpc.StatusCode.UNIMPLEMENTED:
@@ -387,6 +477,39 @@ class PackSession:
                     where, name, f"not a policy of pack {info.name} and sets no enforcementLevel (the engine fails)"
                 )
                 for name in unset
+            ]
+        # The engine passes a name that is no policy of the pack on to it, where nothing reads it: a misspelt policy
+        # keeps its default level without a word. Fail closed instead.
+        unknown = sorted(set(config.policies) - set(info.policies) - {ALL}) if config is not None else []
+        if unknown:
+            known = ", ".join(sorted(info.policies))
+            return [
+                ConfigIssue(
+                    where,
+                    name,
+                    f"not a policy of pack {info.name} (pulumi passes it on unused; crosscloud refuses it so a "
+                    "misspelt name cannot leave a policy at its default level)",
+                    known,
+                )
+                for name in unknown
+            ]
+        # Likewise a property a policy's schema does not declare: pulumi's schema allows it, nothing reads it.
+        undeclared = [
+            (name, key, meta)
+            for name, given in (config.policies.items() if config is not None else ())
+            if (meta := info.policies.get(name)) is not None
+            for key in sorted(given.properties or {})
+            if key not in ((meta.config_schema or {}).get("properties") or {})
+        ]
+        if undeclared:
+            return [
+                ConfigIssue(
+                    where,
+                    f"{name}.{key}",
+                    f"is not a config property of policy {name} in pack {info.name} (pulumi passes it on unused)",
+                    ", ".join(sorted((meta.config_schema or {}).get("properties") or {})) or "none",
+                )
+                for name, key, meta in undeclared
             ]
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, c in reconciled.items():

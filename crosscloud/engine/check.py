@@ -36,10 +36,16 @@ class PackRun:
 
 
 def _parallel(fn: Callable[[T], R], items: list[T]) -> list[R]:
-    """fn over items in threads; the first exception is raised once every call has finished."""
-    with ThreadPoolExecutor(max_workers=max(1, min(len(items), 4))) as pool:
+    """fn over items in threads; the first exception is raised once every call has finished (or at once on a
+    signal)."""
+    pool = ThreadPoolExecutor(max_workers=max(1, min(len(items), 4)))
+    try:
         jobs = [pool.submit(fn, item) for item in items]
         errors = [job.exception() for job in jobs]
+    finally:
+        # Interrupted (a signal in the main thread): do not wait here; the caller stops the packs, which ends the
+        # calls the workers wait on, and the workers see processes.CANCEL.
+        pool.shutdown(wait=False, cancel_futures=True)
     for error in errors:
         if error is not None:
             raise error

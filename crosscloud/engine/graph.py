@@ -12,17 +12,32 @@ A value a provider computes is the Pulumi wire sentinel UNKNOWN; a secret is the
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from crosscloud.declaration import ConfigIssue, DeclarationError
+from crosscloud.declaration import ConfigIssue, DeclarationError, stack_name_problem
+from crosscloud.declaration.names import PULUMI_NAME
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # noqa: S105 - Pulumi wire signature, not a secret
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 - Pulumi wire signature
+SECRET_SHOWN = "[secret]"  # noqa: S105 - what is shown in place of a secret
 STACK_TYPE = "pulumi:pulumi:Stack"
 GRAPH_FORMAT = 2
+
+
+def conceal(value: Any) -> Any:
+    """`value` with the plaintext of every secret replaced by "[secret]", the secret marker kept: what may be
+    written to a file or a terminal (Pulumi keeps secrets encrypted at rest)."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG_KEY) == SECRET_SIG:
+            return {SECRET_SIG_KEY: SECRET_SIG, "value": SECRET_SHOWN}
+        return {k: conceal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [conceal(v) for v in value]
+    return value
 
 
 @dataclass
@@ -115,11 +130,13 @@ class Graph:
         )
 
     def to_json(self) -> dict[str, Any]:
+        """The graph file's content; secret values (wire secrets, config keys marked secret) are concealed."""
+        secret = set(self.secret_keys)
         return {
             "format": GRAPH_FORMAT,
             "project": self.project,
             "stack": self.stack,
-            "config": self.config,
+            "config": {k: SECRET_SHOWN if k in secret else v for k, v in self.config.items()},
             "secretKeys": self.secret_keys,
             "tags": self.tags,
             "notes": self.notes,
@@ -131,7 +148,7 @@ class Graph:
                     "parent": r.parent,
                     "provider": r.provider,
                     "custom": r.custom,
-                    "inputs": r.inputs,
+                    "inputs": conceal(r.inputs),
                     "dependencies": r.dependencies,
                     "propertyDependencies": r.property_dependencies,
                     "protect": r.protect,
@@ -141,13 +158,13 @@ class Graph:
                     "aliases": r.aliases,
                     "customTimeouts": r.custom_timeouts,
                     "additionalSecretOutputs": r.additional_secret_outputs,
-                    "outputs": r.outputs,
+                    "outputs": conceal(r.outputs),
                     "computed": r.computed,
                     "remediatedBy": r.remediated_by,
                 }
                 for r in self.resources
             ],
-            "outputs": self.outputs,
+            "outputs": conceal(self.outputs),
         }
 
     def write(self, path: Path) -> None:
@@ -157,65 +174,174 @@ class Graph:
     def read(cls, path: Path) -> Graph:
         name = str(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            if path.is_dir():
+                raise DeclarationError([ConfigIssue(name, "-", "is a directory, not a graph file")])
+            with path.open("rb") as f:
+                raw = f.read(MAX_GRAPH_BYTES + 1)
         except FileNotFoundError:
             raise DeclarationError([ConfigIssue(name, "-", "file not found")]) from None
         except OSError as exc:
-            raise DeclarationError([ConfigIssue(name, "-", f"cannot read file: {exc}")]) from None
+            raise DeclarationError([ConfigIssue(name, "-", f"cannot read file: {exc.strerror}")]) from None
+        if len(raw) > MAX_GRAPH_BYTES:
+            raise DeclarationError(
+                [ConfigIssue(name, "-", f"larger than {MAX_GRAPH_BYTES // 2**20} MiB; not a graph this tool writes")]
+            )
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise DeclarationError([ConfigIssue(name, "-", f"not UTF-8 text (byte {exc.start})")]) from None
         except json.JSONDecodeError as exc:
             raise DeclarationError([ConfigIssue(name, f"line {exc.lineno}", f"malformed JSON: {exc.msg}")]) from None
+        except RecursionError:
+            raise DeclarationError([ConfigIssue(name, "-", "JSON nested too deep")]) from None
         return cls.from_json(data, name)
 
     @classmethod
     def from_json(cls, data: Any, name: str) -> Graph:
-        def fail(path: str, problem: str) -> DeclarationError:
-            return DeclarationError([ConfigIssue(name, path, problem)])
+        """A graph from its JSON form; any value of the wrong type is a DeclarationError naming its JSON path."""
+        return _GraphReader(name).graph(data)
 
+
+MAX_GRAPH_BYTES = 256 * 2**20
+MAX_VALUE_DEPTH = 64  # deeper property values are refused: a pack's protobuf decoder stops at 100 levels
+_NUMBER = (int, float)
+
+
+class _GraphReader:
+    """Checks every field of a graph file's JSON and builds the Graph; the first problem is raised with its path."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fail(self, path: str, problem: str) -> DeclarationError:
+        return DeclarationError([ConfigIssue(self.name, path, problem)])
+
+    def get(
+        self, obj: dict[str, Any], key: str, path: str, kind: type | tuple[type, ...], *, required: bool = False
+    ) -> Any:
+        value = obj.get(key)
+        if value is None:
+            if required:
+                raise self.fail(f"{path}{key}", f"missing; expected {_kind_name(kind)}")
+            return None
+        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
+            raise self.fail(f"{path}{key}", f"expected {_kind_name(kind)}, got {_json_type(value)}")
+        return value
+
+    def strings(self, obj: dict[str, Any], key: str, path: str) -> list[str]:
+        items = self.get(obj, key, path, list) or []
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                raise self.fail(f"{path}{key}[{i}]", f"expected a string, got {_json_type(item)}")
+        return list(items)
+
+    def string_map(self, obj: dict[str, Any], key: str, path: str) -> dict[str, str]:
+        items = self.get(obj, key, path, dict) or {}
+        for k, v in items.items():
+            if not isinstance(v, str):
+                raise self.fail(f"{path}{key}.{k}", f"expected a string, got {_json_type(v)}")
+        return dict(items)
+
+    def value(self, value: Any, path: str, depth: int = 0) -> None:
+        """A property value: JSON (no non-finite number), at most MAX_VALUE_DEPTH levels deep."""
+        if depth > MAX_VALUE_DEPTH:
+            raise self.fail(path, f"nested more than {MAX_VALUE_DEPTH} levels deep")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(path, "not a finite number")
+        if isinstance(value, dict):
+            for k, v in value.items():
+                self.value(v, f"{path}.{k}", depth + 1)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                self.value(v, f"{path}[{i}]", depth + 1)
+
+    def graph(self, data: Any) -> Graph:
         if not isinstance(data, dict):
-            raise fail("-", "a graph file is a JSON object")
+            raise self.fail("-", "a graph file is a JSON object; is this a 'crosscloud synth' graph?")
         for key, kind in (("project", str), ("stack", str), ("config", dict), ("resources", list)):
             if not isinstance(data.get(key), kind):
-                raise fail(key, f"missing or not a {kind.__name__}; is this a 'crosscloud synth' graph?")
-        resources = []
-        for i, raw in enumerate(data["resources"]):
-            if not isinstance(raw, dict):
-                raise fail(f"resources[{i}]", "must be an object")
-            for key, kind in (("urn", str), ("type", str), ("name", str), ("inputs", dict)):
-                if not isinstance(raw.get(key), kind):
-                    raise fail(f"resources[{i}].{key}", f"missing or not a {kind.__name__}")
-            dbr = raw.get("deleteBeforeReplace")
-            outputs = raw.get("outputs")
-            resources.append(
-                Resource(
-                    urn=raw["urn"],
-                    type=raw["type"],
-                    name=raw["name"],
-                    parent=raw.get("parent"),
-                    provider=raw.get("provider"),
-                    custom=bool(raw.get("custom", True)),
-                    inputs=raw["inputs"],
-                    dependencies=list(raw.get("dependencies") or []),
-                    property_dependencies=dict(raw.get("propertyDependencies") or {}),
-                    protect=bool(raw.get("protect", False)),
-                    retain_on_delete=bool(raw.get("retainOnDelete", False)),
-                    ignore_changes=list(raw.get("ignoreChanges") or []),
-                    delete_before_replace=None if dbr is None else bool(dbr),
-                    aliases=[str(a) for a in raw.get("aliases") or []],
-                    custom_timeouts={str(k): float(v) for k, v in (raw.get("customTimeouts") or {}).items()},
-                    additional_secret_outputs=[str(a) for a in raw.get("additionalSecretOutputs") or []],
-                    outputs=dict(outputs) if isinstance(outputs, dict) else None,
-                    computed=[str(c) for c in raw.get("computed") or []],
-                    remediated_by=[str(c) for c in raw.get("remediatedBy") or []],
-                )
-            )
-        config = {str(k): str(v) for k, v in data["config"].items()}
-        return cls(
+                raise self.fail(key, f"missing or not {_kind_name(kind)}; is this a 'crosscloud synth' graph?")
+        problem = stack_name_problem(data["stack"])
+        if problem:  # the stack name is part of every URN the packs see
+            raise self.fail("stack", f"{data['stack']!r} {problem}")
+        if not PULUMI_NAME.fullmatch(data["project"]):
+            raise self.fail("project", f"{data['project']!r} is not a valid project name (letters, digits, - _ .)")
+        config = self.string_map(data, "config", "")
+        outputs = self.get(data, "outputs", "", dict) or {}
+        self.value(outputs, "outputs")
+        resources = [self.resource(raw, f"resources[{i}]") for i, raw in enumerate(data["resources"])]
+        return Graph(
             data["project"],
             data["stack"],
             config,
             resources,
-            dict(data.get("outputs") or {}),
-            tags={str(k): str(v) for k, v in (data.get("tags") or {}).items()},
-            secret_keys=[str(k) for k in data.get("secretKeys") or []],
-            notes=[str(n) for n in data.get("notes") or []],
+            dict(outputs),
+            tags=self.string_map(data, "tags", ""),
+            secret_keys=self.strings(data, "secretKeys", ""),
+            notes=self.strings(data, "notes", ""),
         )
+
+    def resource(self, raw: Any, where: str) -> Resource:
+        if not isinstance(raw, dict):
+            raise self.fail(where, f"expected an object, got {_json_type(raw)}")
+        path = f"{where}."
+        for key in ("urn", "type", "name"):
+            self.get(raw, key, path, str, required=True)
+        inputs = self.get(raw, "inputs", path, dict, required=True)
+        self.value(inputs, f"{path}inputs")
+        outputs = self.get(raw, "outputs", path, dict)
+        if outputs is not None:
+            self.value(outputs, f"{path}outputs")
+        raw_dependencies = self.get(raw, "propertyDependencies", path, dict) or {}
+        property_dependencies = {
+            key: self.strings(raw_dependencies, key, f"{path}propertyDependencies.") for key in raw_dependencies
+        }
+        timeouts = self.get(raw, "customTimeouts", path, dict) or {}
+        for key, seconds in timeouts.items():
+            if not isinstance(seconds, _NUMBER) or isinstance(seconds, bool) or not math.isfinite(seconds):
+                raise self.fail(
+                    f"{path}customTimeouts.{key}", f"expected a number of seconds, got {_json_type(seconds)}"
+                )
+        custom = self.get(raw, "custom", path, bool)
+        return Resource(
+            urn=raw["urn"],
+            type=raw["type"],
+            name=raw["name"],
+            parent=self.get(raw, "parent", path, str),
+            provider=self.get(raw, "provider", path, str),
+            custom=True if custom is None else custom,
+            inputs=inputs,
+            dependencies=self.strings(raw, "dependencies", path),
+            property_dependencies=property_dependencies,
+            protect=bool(self.get(raw, "protect", path, bool)),
+            retain_on_delete=bool(self.get(raw, "retainOnDelete", path, bool)),
+            ignore_changes=self.strings(raw, "ignoreChanges", path),
+            delete_before_replace=self.get(raw, "deleteBeforeReplace", path, bool),
+            aliases=self.strings(raw, "aliases", path),
+            custom_timeouts={str(k): float(v) for k, v in timeouts.items()},
+            additional_secret_outputs=self.strings(raw, "additionalSecretOutputs", path),
+            outputs=dict(outputs) if outputs is not None else None,
+            computed=self.strings(raw, "computed", path),
+            remediated_by=self.strings(raw, "remediatedBy", path),
+        )
+
+
+def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", dict: "an object", list: "an array", bool: "true or false", int: "a number"}
+    return " or ".join(names.get(k, k.__name__) for k in _kinds(kind))
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from crosscloud.declaration import ConfigIssue, DeclarationError
+from crosscloud.declaration import ConfigIssue, DeclarationError, bounded_yaml
 
 POLICY_PACK_FILE = "PulumiPolicy.yaml"
 
@@ -33,6 +33,26 @@ class Project:
         return sorted(p.parent for p in (self.root / "policies").glob(f"*/{POLICY_PACK_FILE}"))
 
 
+def read_yaml_file(path: Path) -> Any:
+    """A small YAML file (Pulumi.yaml, PulumiPolicy.yaml) within the stack file's bounds (size, depth, aliases,
+    duplicate keys), or a one-line DeclarationError."""
+    name = str(path)
+    try:
+        if path.stat().st_size > bounded_yaml.MAX_FILE_BYTES:
+            raise DeclarationError([ConfigIssue(name, "-", f"larger than {bounded_yaml.MAX_FILE_BYTES // 1024} KiB")])
+        text = path.read_bytes().decode("utf-8")
+        return bounded_yaml.load(text) or {}
+    except UnicodeDecodeError as exc:
+        raise DeclarationError([ConfigIssue(name, "-", f"not UTF-8 text (byte {exc.start})")]) from None
+    except OSError as exc:
+        raise DeclarationError([ConfigIssue(name, "-", f"cannot read: {exc.strerror}")]) from None
+    except bounded_yaml.YamlLimitError as exc:
+        raise DeclarationError([ConfigIssue(name, "-", str(exc))]) from None
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(exc).split())
+        raise DeclarationError([ConfigIssue(name, "-", f"malformed YAML: {problem}")]) from None
+
+
 def find_project(start: Path) -> Project:
     """The project whose Pulumi.yaml is in `start` or its nearest parent."""
     here = start.resolve()
@@ -44,10 +64,7 @@ def find_project(start: Path) -> Project:
 
 
 def _read_manifest(manifest: Path) -> Project:
-    try:
-        data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise DeclarationError([ConfigIssue(str(manifest), "-", f"cannot read: {exc}")]) from None
+    data = read_yaml_file(manifest)
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         raise DeclarationError([ConfigIssue(str(manifest), "name", "a Pulumi.yaml needs a project name")])
     main = data.get("main", ".")
@@ -58,6 +75,18 @@ def _read_manifest(manifest: Path) -> Project:
         raise DeclarationError([ConfigIssue(str(manifest), "main", f"{main!r}: program {program} not found")])
     runtime = data.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name is not None and runtime_name != "python":
+        raise DeclarationError(
+            [
+                ConfigIssue.given(
+                    str(manifest),
+                    "runtime",
+                    runtime_name,
+                    "is an unsupported runtime: the offline engine runs Python programs only",
+                    "python",
+                )
+            ]
+        )
     config = data.get("config") or {}
     if not isinstance(config, dict):
         raise DeclarationError([ConfigIssue(str(manifest), "config", "must be a mapping of config keys")])

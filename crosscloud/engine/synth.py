@@ -29,7 +29,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import wait_for_rpcs
 
 from crosscloud.engine.config import engine_config
-from crosscloud.engine.graph import STACK_TYPE, UNKNOWN, Graph, Resource
+from crosscloud.engine.graph import SECRET_SHOWN, STACK_TYPE, UNKNOWN, Graph, Resource
 from crosscloud.engine.project import Project
 
 # Plausible answers for the invokes a program may make at preview time, keyed by invoke token.
@@ -283,7 +283,10 @@ async def _stack_outputs(stack: pulumi.Resource | None) -> tuple[dict[str, Any],
     known: dict[str, Any] = {}
     for key, value in exports.items():
         output = pulumi.Output.from_input(value)
-        known[key] = await output.future() if await output.is_known() else None
+        if await output.is_secret():
+            known[key] = SECRET_SHOWN  # shown in previews and written to graph files: never the plaintext
+        else:
+            known[key] = await output.future() if await output.is_known() else None
     wire = json_format.MessageToDict(await rpc.serialize_properties(exports, {}))
     return known, wire
 

@@ -53,7 +53,7 @@ def render_counts(graph: Graph) -> str:
 def render_outputs(graph: Graph) -> str:
     lines = ["Outputs:"]
     for key, value in graph.outputs.items():
-        shown = "(known after apply)" if value in (None, UNKNOWN) else value
+        shown = "(known after apply)" if value in (None, UNKNOWN) else redact(value)
         lines.append(f"  {key}: {shown}")
     return "\n".join(lines)
 
