@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -45,7 +46,14 @@ def _private_cidr(value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
     return value
 
 
-PrivateCidr = Annotated[ipaddress.IPv4Network, AfterValidator(_private_cidr)]
+def _cidr_text(value: object) -> object:
+    """A CIDR is written as text ('10.40.0.0/16'): an int or a bool would be read as an address, silently."""
+    if not isinstance(value, str):
+        raise ValueError("must be a CIDR string such as '10.40.0.0/16'")
+    return value
+
+
+PrivateCidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_cidr_text), AfterValidator(_private_cidr)]
 
 
 class _Strict(BaseModel):
