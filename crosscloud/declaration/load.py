@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 
 from crosscloud.declaration import bounded_yaml
 from crosscloud.declaration.errors import ConfigIssue, DeclarationError, _short, did_you_mean, join_allowed
+from crosscloud.declaration.input_file import read_text
 from crosscloud.declaration.spec import PlatformSpec
 
 NAMESPACE = "crosscloud"
@@ -55,18 +56,10 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     def fail(where: str, problem: str) -> DeclarationError:
         return DeclarationError([ConfigIssue(name, where, problem)])
 
-    try:
-        if path.is_dir():
-            raise fail("-", "is a directory, not a stack file")
-        if path.stat().st_size > bounded_yaml.MAX_FILE_BYTES:
-            raise fail("-", f"is larger than {bounded_yaml.MAX_FILE_BYTES // 1024} KiB; a stack file is small")
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise fail("-", "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise fail(f"byte {exc.start}", "is not UTF-8 text (Pulumi stack files are UTF-8)") from None
-    except OSError as exc:
-        raise fail("-", f"cannot read file: {exc.strerror}") from None
+    limit = bounded_yaml.MAX_FILE_BYTES
+    text = read_text(
+        path, kind="a stack file", limit=limit, too_large=f"is larger than {limit // 1024} KiB; a stack file is small"
+    )
     try:
         document = bounded_yaml.load(text, StackFileLoader)
     except bounded_yaml.YamlLimitError as exc:

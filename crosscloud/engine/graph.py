@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crosscloud.declaration import ConfigIssue, DeclarationError, stack_name_problem
+from crosscloud.declaration.input_file import parse_json, read_text
 from crosscloud.declaration.names import PULUMI_NAME
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -172,29 +173,14 @@ class Graph:
 
     @classmethod
     def read(cls, path: Path) -> Graph:
-        name = str(path)
-        try:
-            if path.is_dir():
-                raise DeclarationError([ConfigIssue(name, "-", "is a directory, not a graph file")])
-            with path.open("rb") as f:
-                raw = f.read(MAX_GRAPH_BYTES + 1)
-        except FileNotFoundError:
-            raise DeclarationError([ConfigIssue(name, "-", "file not found")]) from None
-        except OSError as exc:
-            raise DeclarationError([ConfigIssue(name, "-", f"cannot read file: {exc.strerror}")]) from None
-        if len(raw) > MAX_GRAPH_BYTES:
-            raise DeclarationError(
-                [ConfigIssue(name, "-", f"larger than {MAX_GRAPH_BYTES // 2**20} MiB; not a graph this tool writes")]
-            )
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise DeclarationError([ConfigIssue(name, "-", f"not UTF-8 text (byte {exc.start})")]) from None
-        except json.JSONDecodeError as exc:
-            raise DeclarationError([ConfigIssue(name, f"line {exc.lineno}", f"malformed JSON: {exc.msg}")]) from None
-        except RecursionError:
-            raise DeclarationError([ConfigIssue(name, "-", "JSON nested too deep")]) from None
-        return cls.from_json(data, name)
+        limit = MAX_GRAPH_BYTES
+        text = read_text(
+            path,
+            kind="a graph file",
+            limit=limit,
+            too_large=f"larger than {limit // 2**20} MiB; not a graph this tool writes",
+        )
+        return cls.from_json(parse_json(path, text), str(path))
 
     @classmethod
     def from_json(cls, data: Any, name: str) -> Graph:

@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 
 from crosscloud.declaration import ConfigIssue, DeclarationError
+from crosscloud.declaration.input_file import parse_json, read_text
 
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 MAX_POLICY_CONFIG_BYTES = 16 * 2**20
@@ -42,30 +43,16 @@ class PolicyConfigFile:
 def read_policy_config(path: Path) -> PolicyConfigFile:
     """Parse a policy config file as the engine does; a bad file is a DeclarationError naming file and key."""
     name = str(path)
-    try:
-        if path.is_dir():
-            raise DeclarationError([ConfigIssue(name, "-", "is a directory, not a policy config file")])
-        with path.open("rb") as f:
-            raw = f.read(MAX_POLICY_CONFIG_BYTES + 1)
-    except FileNotFoundError:
-        raise DeclarationError([ConfigIssue(name, "-", "file not found")]) from None
-    except OSError as exc:
-        raise DeclarationError([ConfigIssue(name, "-", f"cannot read file: {exc.strerror}")]) from None
-    if len(raw) > MAX_POLICY_CONFIG_BYTES:
-        limit = MAX_POLICY_CONFIG_BYTES // 2**20
-        raise DeclarationError([ConfigIssue(name, "-", f"larger than {limit} MiB; a policy config is far smaller")])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DeclarationError([ConfigIssue(name, "-", f"not UTF-8 text (byte {exc.start})")]) from None
+    limit = MAX_POLICY_CONFIG_BYTES
+    text = read_text(
+        path,
+        kind="a policy config file",
+        limit=limit,
+        too_large=f"larger than {limit // 2**20} MiB; a policy config is far smaller",
+    )
     if not text.strip():
         return PolicyConfigFile(name)  # the engine accepts an empty file
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DeclarationError([ConfigIssue(name, f"line {exc.lineno}", f"malformed JSON: {exc.msg}")]) from None
-    except RecursionError:
-        raise DeclarationError([ConfigIssue(name, "-", "JSON nested too deep")]) from None
+    data = parse_json(path, text)
     return parse_policy_config(data, name)
 
 
