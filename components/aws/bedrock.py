@@ -28,13 +28,12 @@ from components.aws.documents import (
     application_profile_document,
     foundation_model_arn,
     log_bucket_document,
-    log_writer_document,
     model_access_document,
     model_resources,
-    service_trust_document,
     system_profile_arn,
 )
 from components.aws.kms import customer_managed_key
+from components.aws.logs import LogWriterNames, encrypted_log_writer
 from components.standard import StatefulArgs
 from crosscloud.catalog import AwsOffering
 from crosscloud.declaration.spec import APPROVAL_TAG, AwsGuardrail, AwsInvocationLogging, AwsProvisionedThroughput
@@ -350,43 +349,32 @@ class BedrockInvocationLogging(pulumi.ComponentResource):
             policy=json.dumps(log_bucket_document(ctx.partition, ctx.region, ctx.account, bucket_name, LOG_PREFIX)),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket, public_access]),
         )
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-log-group",
-            name=log_group_name,
-            retention_in_days=settings.retention_days,
-            kms_key_id=key.arn,
+        logs = encrypted_log_writer(
+            LogWriterNames(f"{name}-log-group", f"{name}-role", f"{name}-role-write"),
+            ctx,
+            log_group_name=log_group_name,
+            retention_days=settings.retention_days,
+            key=key,
+            service="bedrock.amazonaws.com",
+            source_arn=f"arn:{ctx.partition}:bedrock:{ctx.region}:{ctx.account}:*",
+            role_name=f"{ctx.prefix}-bedrock-logging",
             tags=tags,
-            opts=stateful,
-        )
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=f"{ctx.prefix}-bedrock-logging",
-            path=IAM_PATH,
-            assume_role_policy=json.dumps(
-                service_trust_document(
-                    "bedrock.amazonaws.com", ctx.account, f"arn:{ctx.partition}:bedrock:{ctx.region}:{ctx.account}:*"
-                )
-            ),
-            tags=tags,
-            opts=child,
-        )
-        writer = aws.iam.RolePolicy(
-            f"{name}-role-write",
-            role=role.id,
-            policy=json.dumps(log_writer_document(ctx.partition, ctx.region, ctx.account, log_group_name)),
-            opts=child,
+            child=child,
+            stateful=stateful,
         )
         aws.bedrockmodel.InvocationLoggingConfiguration(
             f"{name}-configuration",
             logging_config={
-                "cloudwatch_config": {"log_group_name": log_group_name, "role_arn": role.arn},
+                "cloudwatch_config": {"log_group_name": log_group_name, "role_arn": logs.role.arn},
                 "s3_config": {"bucket_name": bucket_name, "key_prefix": LOG_PREFIX},
                 "text_data_delivery_enabled": True,
                 "image_data_delivery_enabled": True,
                 "embedding_data_delivery_enabled": True,
                 "video_data_delivery_enabled": True,
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket_policy, encryption, log_group, writer]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[bucket_policy, encryption, logs.log_group, logs.writer]
+            ),
         )
         self.bucket_name = bucket_name
         self.log_group_name = log_group_name

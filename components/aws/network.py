@@ -12,7 +12,6 @@ bedrock-agent, bedrock-agent-runtime), read 2026-11-23.
 from __future__ import annotations
 
 import ipaddress
-import json
 from typing import Any
 
 import pulumi
@@ -20,8 +19,8 @@ import pulumi_aws as aws
 from pydantic import Field
 
 from components.aws.context import AwsContext
-from components.aws.documents import log_writer_document, service_trust_document
 from components.aws.kms import customer_managed_key
+from components.aws.logs import LogWriterNames, encrypted_log_writer
 from components.standard import StatefulArgs
 
 # Each private subnet is the VPC range plus this many bits: 16 subnets of a /16 VPC are /20s.
@@ -149,44 +148,29 @@ class AwsNetwork(pulumi.ComponentResource):
             opts=stateful,
             log_groups=[log_group_name],
         )
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs",
-            name=log_group_name,
-            retention_in_days=args.flow_log_retention_days,
-            kms_key_id=key.arn,
+        flow_logs = encrypted_log_writer(
+            LogWriterNames(f"{name}-flow-logs", f"{name}-flow-logs-role", f"{name}-flow-logs-write"),
+            ctx,
+            log_group_name=log_group_name,
+            retention_days=args.flow_log_retention_days,
+            key=key,
+            service="vpc-flow-logs.amazonaws.com",
+            source_arn=f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account}:vpc-flow-log/*",
+            role_name=f"{ctx.prefix}-vpc-flow-logs",
             tags=tags,
-            opts=stateful,
-        )
-        role = aws.iam.Role(
-            f"{name}-flow-logs-role",
-            name=f"{ctx.prefix}-vpc-flow-logs",
-            path="/crosscloud/",
-            assume_role_policy=json.dumps(
-                service_trust_document(
-                    "vpc-flow-logs.amazonaws.com",
-                    ctx.account,
-                    f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account}:vpc-flow-log/*",
-                )
-            ),
-            tags=tags,
-            opts=child,
-        )
-        writer = aws.iam.RolePolicy(
-            f"{name}-flow-logs-write",
-            role=role.id,
-            policy=json.dumps(log_writer_document(ctx.partition, ctx.region, ctx.account, log_group_name)),
-            opts=child,
+            child=child,
+            stateful=stateful,
         )
         aws.ec2.FlowLog(
             f"{name}-flow-log",
             vpc_id=vpc.id,
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
-            log_destination=log_group.arn,
-            iam_role_arn=role.arn,
+            log_destination=flow_logs.log_group.arn,
+            iam_role_arn=flow_logs.role.arn,
             max_aggregation_interval=60,
             tags={**tags, "Name": f"{name}-flow-log"},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[writer]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[flow_logs.writer]),
         )
 
         self.vpc_id = vpc.id
