@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import gc
 import json
 import re
 import runpy
 import sys
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +27,7 @@ import pulumi
 from google.protobuf import json_format
 from pulumi import _types
 from pulumi.runtime import mocks, rpc, settings
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import alias_pb2, resource_pb2
 from pulumi.runtime.stack import wait_for_rpcs
 
 from crosscloud.engine.config import engine_config
@@ -266,15 +268,69 @@ def _schema_of(resource: pulumi.Resource) -> _Schema | None:
     return _Schema(tuple(sorted(k for k in outputs if k not in inputs and k not in ("id", "urn"))), inputs)
 
 
-def _schema_recorder(schemas: dict[str, _Schema]) -> Callable[[pulumi.ResourceTransformationArgs], None]:
-    def record(args: pulumi.ResourceTransformationArgs) -> None:
+def _schema_recorder(
+    schemas: dict[str, _Schema], deferred: list[_DeferredAliases]
+) -> Callable[[pulumi.ResourceTransformationArgs], pulumi.ResourceTransformationResult | None]:
+    def record(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
         if isinstance(args.resource, pulumi.CustomResource) and args.type_ not in schemas:
             schema = _schema_of(args.resource)
             if schema is not None:
                 schemas[args.type_] = schema
-        return None  # observe only: the resource is registered exactly as the program declared it
+        specs = _static_alias_specs(args.opts.aliases)
+        if not specs:
+            return None  # the resource is registered exactly as the program declared it
+        deferred.append(_DeferredAliases(args.resource, specs))
+        opts = copy.copy(args.opts)
+        opts.aliases = None
+        return pulumi.ResourceTransformationResult(args.props, opts)
 
     return record
+
+
+@dataclass
+class _DeferredAliases:
+    """Aliases taken off a resource before the SDK resolved them, to be put back into its recorded request."""
+
+    resource: pulumi.Resource
+    specs: list[alias_pb2.Alias]
+
+
+def _static_alias_specs(aliases: Any) -> list[alias_pb2.Alias] | None:
+    """The alias specs the SDK would send for `aliases`, when every one is a plain `Alias` (strings, no Outputs, no
+    Resource parent: the type aliases provider SDKs add); otherwise None and the SDK resolves them itself.
+
+    Why: azure-native adds ~60 type aliases to every resource, and the SDK resolves each through a chain of Outputs
+    and tasks (collapse_alias_to_urn, then create_alias_spec) that cost more than the rest of the registration. Their
+    result is the same spec built here directly; the engine matches aliases against saved state only, and an offline
+    preview has none, so nothing else changes (the analyzer is sent `aliases: []` either way)."""
+    if not aliases:
+        return None
+    specs = []
+    for alias in aliases:
+        if not isinstance(alias, pulumi.Alias):
+            return None
+        fields: list[object] = [alias.name, alias.type_, alias.stack, alias.project, alias.parent]
+        if not all(isinstance(value, (str, types.NoneType, types.EllipsisType)) for value in fields):
+            return None  # an Output or a Resource: only the SDK can resolve it
+        name, type_, stack, project, parent = (value if isinstance(value, str) else "" for value in fields)
+        if alias.parent is None:  # explicitly no parent: the resource used to be a child of the Stack
+            spec = alias_pb2.Alias.Spec(name=name, type=type_, stack=stack, project=project, noParent=True)
+        else:  # `...` keeps the resource's own parent, sent as an empty parentUrn (as create_alias_spec does)
+            spec = alias_pb2.Alias.Spec(name=name, type=type_, stack=stack, project=project, parentUrn=parent)
+        specs.append(alias_pb2.Alias(spec=spec))
+    return specs
+
+
+async def _restore_aliases(monitor: RecordingMonitor, deferred: list[_DeferredAliases]) -> None:
+    """Put deferred alias specs back into the recorded requests, in the order the program declared them."""
+    if not deferred:
+        return
+    urns = await asyncio.gather(*(item.resource.urn.future() for item in deferred))
+    by_urn = {urn: item.specs for urn, item in zip(urns, deferred, strict=True)}
+    for reg in monitor.registrations:
+        specs = by_urn.get(reg.urn)
+        if specs is not None:
+            reg.request.aliases.extend(specs)
 
 
 async def _stack_outputs(stack: pulumi.Resource | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -308,14 +364,16 @@ def _record(
     subscription = _json_field(config, "crosscloud:azure", "subscription_id") or DEFAULT_SUBSCRIPTION_ID
     monitor = RecordingMonitor(PreviewMocks(account, subscription), project, stack, config)
     schemas: dict[str, _Schema] = {}
+    deferred: list[_DeferredAliases] = []
     with _young_collections_only():
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
             mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
-            pulumi.runtime.register_stack_transformation(_schema_recorder(schemas))
+            pulumi.runtime.register_stack_transformation(_schema_recorder(schemas, deferred))
             body()
             loop.run_until_complete(wait_for_rpcs())
+            loop.run_until_complete(_restore_aliases(monitor, deferred))
             root = settings.get_root_resource()
             outputs, stack_wire = loop.run_until_complete(_stack_outputs(root))
             resources = [_resource(r, schemas, project, stack, auto_named) for r in monitor.registrations]
