@@ -64,8 +64,13 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, str) and value in UNKNOWN_SENTINELS
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def plain(value: Any) -> Any:
     """The SDK's proxies and secrets unwrapped into dicts, lists and scalars (unknowns stay sentinels)."""
+    if type(value) in _SCALARS:  # most values: skip the ABC checks below
+        return value
     if isinstance(value, Secret):
         return plain(value.value)
     if isinstance(value, Mapping):
@@ -75,6 +80,42 @@ def plain(value: Any) -> Any:
         target = value["__target"] if type(value).__name__ == "_ListProxy" else value  # type: ignore[call-overload]
         return [plain(v) for v in target]
     return value
+
+
+class PlainOnDemand(Mapping[str, Any]):
+    """`plain(source)`, converted on first use: a stack policy sees every resource, but a rule reads the inputs of
+    only the few types it is about, and unwrapping all of them for each of a pack's policies cost more than the rules.
+    """
+
+    __slots__ = ("_plain", "_source")
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+        self._plain: dict[str, Any] | None = None
+
+    def _data(self) -> dict[str, Any]:
+        if self._plain is None:
+            self._plain = plain(self._source)
+            self._source = None
+        return self._plain
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data().get(key, default)
+
+    def __repr__(self) -> str:
+        return repr(self._data())
 
 
 def get(data: Any, path: str, default: Any = None) -> Any:
@@ -310,9 +351,9 @@ def _view(resource: Any) -> ResourceView:
     deps = getattr(resource, "property_dependencies", None) or {}
     return ResourceView(
         type=resource.resource_type,
-        props=plain(resource.props),
+        props=PlainOnDemand(resource.props),
         provider_type=provider.resource_type if provider else None,
-        provider_props=plain(provider.props) if provider else None,
+        provider_props=PlainOnDemand(provider.props) if provider else None,
         urn=resource.urn,
         name=resource.name,
         property_dependencies={k: tuple(d.urn for d in v) for k, v in deps.items()},
@@ -323,9 +364,9 @@ def view_of(args: ResourceValidationArgs) -> ResourceView:
     provider = args.provider
     return ResourceView(
         type=args.resource_type,
-        props=plain(args.props),
+        props=PlainOnDemand(args.props),
         provider_type=provider.resource_type if provider else None,
-        provider_props=plain(provider.props) if provider else None,
+        provider_props=PlainOnDemand(provider.props) if provider else None,
         urn=args.urn,
         name=args.name,
     )
