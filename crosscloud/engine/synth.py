@@ -42,6 +42,7 @@ PROVIDER_PREFIX = "pulumi:providers:"
 # Packages whose provider's Check does not auto-name a `name` input (azure-native auto-names a path property such as
 # `subnetName`, which only the provider's metadata identifies).
 NO_NAME_AUTONAMING = frozenset({"azure-native"})
+NOTE_NAMES = 10  # resources a note names before "and N more"
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _DURATION_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -456,11 +457,7 @@ def synthesize(project: Project, stack: str, config: dict[str, Any]) -> Graph:
         sys.path.remove(program_dir)
     notes = wire.notes()
     if auto_named:
-        names = ", ".join(sorted(urn.split("::")[-1] for urn in auto_named))
-        notes.append(
-            f"`name` is unknown on {names}: the provider's Check auto-names it at preview (the resource name plus a "
-            "random suffix), which the offline path cannot compute"
-        )
+        notes.append(auto_named_note(auto_named))
     return Graph(
         project=project.name,
         stack=stack,
@@ -469,6 +466,18 @@ def synthesize(project: Project, stack: str, config: dict[str, Any]) -> Graph:
         outputs=outputs,
         secret_keys=wire.secure,
         notes=notes,
+    )
+
+
+def auto_named_note(urns: list[str]) -> str:
+    """The note naming resources whose `name` the provider's Check would fill in: at most NOTE_NAMES of them."""
+    named = sorted(urn.split("::")[-1] for urn in urns)
+    names = ", ".join(named[:NOTE_NAMES])
+    if len(named) > NOTE_NAMES:  # a large estate would print thousands; the graph file marks every one
+        names += f" and {len(named) - NOTE_NAMES} more"
+    return (
+        f"`name` is unknown on {names}: the provider's Check auto-names it at preview (the resource name plus a "
+        "random suffix), which the offline path cannot compute"
     )
 
 
