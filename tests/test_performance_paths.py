@@ -16,7 +16,7 @@ import yaml
 
 from crosscloud.catalog import loader
 from crosscloud.declaration.load import StackFileLoader
-from crosscloud.engine import analyzer, synth
+from crosscloud.engine import analyzer, collector, synth
 from crosscloud.engine.check import PackRun, StartedPacks, check_graph
 from tests.graphs import graph, provider, resource
 
@@ -55,7 +55,7 @@ def test_synth_restores_the_collector_even_when_the_program_fails() -> None:
 def test_synth_collects_young_objects_only_while_registering() -> None:
     seen: list[tuple[int, int, int]] = []
     synth.record("p", "s", {}, lambda: seen.append(gc.get_threshold()))
-    assert seen and seen[0][0] == synth._YOUNG_THRESHOLD and seen[0][2] >= 1_000_000
+    assert seen and seen[0][0] == collector.YOUNG_THRESHOLD and seen[0][2] >= 1_000_000
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in loader.DATA_DIR.glob("*.yaml")))
@@ -139,3 +139,25 @@ def test_struct_is_the_message_parse_dict_builds() -> None:
     value = {"a": 1, "b": [1.5, "x", None, True, {"c": []}], "d": {}, "__defaults": ["a"], "e": "é"}
     assert analyzer._struct(value, internal=True) == json_format.ParseDict(value, struct_pb2.Struct())
     assert "__defaults" not in analyzer._struct(value)
+
+
+def test_nested_collector_regimes_keep_the_outermost() -> None:
+    before = gc.get_threshold()
+    with collector.young_collections_only():
+        frozen = gc.get_freeze_count()
+        with collector.young_collections_only():
+            assert gc.get_threshold()[2] >= 1_000_000 and gc.get_freeze_count() == frozen
+        assert gc.get_threshold()[0] == collector.YOUNG_THRESHOLD, "the inner exit did not end the outer regime"
+        assert gc.get_freeze_count() == frozen
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_a_cli_command_runs_without_full_collections(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crosscloud import cli
+
+    seen: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(cli, "_run", lambda args: seen.append(gc.get_threshold()) or 0)
+    before = gc.get_threshold()
+    assert cli.main(["models"]) == 0
+    assert seen == [(collector.YOUNG_THRESHOLD, before[1], 1_000_000_000)]
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -10,6 +10,7 @@ prints a port is an error of the run, never "no violations", and its process gro
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import selectors
@@ -640,16 +641,20 @@ class PackSession:
         self, resources: list[Resource], by_urn: dict[str, Resource], in_flight: int | None = None
     ) -> list[Violation]:
         """Analyze each resource, sent in order with up to `in_flight` calls awaiting their answers (the pack
-        serves them on its own threads); violations come back in the order of `resources`."""
+        serves them on its own threads; a new call goes out as each answer comes in, so the pack never waits for a
+        batch to drain); violations come back in the order of `resources`."""
         found: list[Violation] = []
-        in_flight = in_flight or IN_FLIGHT
-        for start in range(0, len(resources), in_flight):
-            batch = resources[start : start + in_flight]
-            calls = [self._send("Analyze", self._request(r, by_urn, internal=False)) for r in batch]
-            for resource, call in zip(batch, calls, strict=True):
-                urn = resource.urn
-                found.extend(self._violations(self._answer("Analyze", call), lambda _urn, urn=urn: urn))
-        return found
+        window = in_flight or IN_FLIGHT
+        waiting: collections.deque[tuple[Resource, Any]] = collections.deque()
+        queue = iter(resources)
+        while True:
+            while len(waiting) < window and (resource := next(queue, None)) is not None:
+                waiting.append((resource, self._send("Analyze", self._request(resource, by_urn, internal=False))))
+            if not waiting:
+                return found
+            resource, call = waiting.popleft()
+            answer = self._answer("Analyze", call)
+            found.extend(self._violations(answer, lambda _urn, urn=resource.urn: urn))
 
     def analyze_stack(self, graph: Graph) -> list[Violation]:
         by_urn = graph.by_urn()

@@ -7,6 +7,7 @@ every pack; after the last resource, AnalyzeStack over the outputs. Packs start,
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import signal
@@ -179,8 +180,7 @@ def check_graph(
         providers = [r for r in graph.resources if r.type.startswith("pulumi:providers:")]
         others = [r for r in graph.resources if not r.type.startswith("pulumi:providers:")]
         for group in (providers, others):
-            for start in range(0, len(group), IN_FLIGHT):
-                _remediate(sessions, group[start : start + IN_FLIGHT], by_urn, result)
+            _remediate(sessions, group, by_urn, result)
 
         def analyze(session: PackSession) -> list[Violation]:
             return session.analyze_many(graph.resources, by_urn) + session.analyze_stack(graph)
@@ -192,17 +192,26 @@ def check_graph(
 
 
 def _remediate(
-    sessions: list[PackSession], batch: list[Resource], by_urn: dict[str, Resource], result: CheckResult
+    sessions: list[PackSession], resources: list[Resource], by_urn: dict[str, Resource], result: CheckResult
 ) -> None:
-    """Remediate `batch` through every pack, one pack after another so each sees the previous one's rewrite, with
-    the batch's calls to one pack in flight together; results are kept in the engine's per-resource order."""
-    found: list[tuple[list[Remediation], list[Violation]]] = [([], []) for _ in batch]
-    for session in sessions:
-        calls = [session.remediate_send(resource, by_urn) for resource in batch]
-        for (remediations, violations), resource, call in zip(found, batch, calls, strict=True):
-            done, flagged = session.remediate_answer(resource, call)
-            remediations.extend(done)
-            violations.extend(flagged)
+    """Remediate each resource through every pack, one pack after another so each sees the previous one's rewrite.
+    Up to IN_FLIGHT calls await their answers at once: a resource's call to the next pack goes out when the previous
+    pack's answer is in, and a new resource starts as each one finishes. Results keep the engine's per-resource
+    order."""
+    found: list[tuple[list[Remediation], list[Violation]]] = [([], []) for _ in resources]
+    waiting: collections.deque[tuple[int, int, Any]] = collections.deque()  # (resource, pack, call)
+    queue = iter(range(len(resources)))
+    while True:
+        while len(waiting) < IN_FLIGHT and (index := next(queue, None)) is not None:
+            waiting.append((index, 0, sessions[0].remediate_send(resources[index], by_urn)))
+        if not waiting:
+            break
+        index, pack, call = waiting.popleft()
+        remediations, violations = sessions[pack].remediate_answer(resources[index], call)
+        found[index][0].extend(remediations)
+        found[index][1].extend(violations)
+        if pack + 1 < len(sessions):
+            waiting.append((index, pack + 1, sessions[pack + 1].remediate_send(resources[index], by_urn)))
     for remediations, violations in found:
         result.remediations.extend(remediations)
         result.violations.extend(violations)

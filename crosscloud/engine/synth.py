@@ -11,15 +11,13 @@ custom resource lists the outputs only its provider can compute.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
-import gc
 import json
 import re
 import runpy
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +28,7 @@ from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.proto import alias_pb2, resource_pb2
 from pulumi.runtime.stack import wait_for_rpcs
 
+from crosscloud.engine.collector import young_collections_only
 from crosscloud.engine.config import engine_config
 from crosscloud.engine.graph import SECRET_SHOWN, STACK_TYPE, UNKNOWN, Graph, Resource
 from crosscloud.engine.project import Project
@@ -366,7 +365,7 @@ def _record(
     monitor = RecordingMonitor(PreviewMocks(account, subscription), project, stack, config)
     schemas: dict[str, _Schema] = {}
     deferred: list[_DeferredAliases] = []
-    with _young_collections_only():
+    with young_collections_only():
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
@@ -399,30 +398,6 @@ def _record(
             )
     resources.extend(monitor.default_providers.values())
     return sorted(resources, key=_stable_order), outputs
-
-
-# Young-generation threshold while a program registers: collections of the youngest objects stay frequent enough to
-# free short-lived cycles, so memory stays bounded. Measured at 2,003 resources (benchmarks/preview_scale.py estate):
-# this 33 s CPU and 796 MB peak RSS; collection disabled 23 s and 920 MB; the defaults about three times the CPU.
-_YOUNG_THRESHOLD = 50_000
-
-
-@contextlib.contextmanager
-def _young_collections_only() -> Iterator[None]:
-    """While a program registers, collect only young objects and leave the rest of the heap alone.
-
-    Registration builds a large, long-lived graph of Outputs, futures and tasks; with the default thresholds every
-    full collection walks all of it again (and every module object imported before it), which was ~60% of synth's
-    CPU. What exists before the program runs is frozen (never scanned), young collections run every
-    `_YOUNG_THRESHOLD` allocations, and no full collection runs until the thresholds are restored."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(_YOUNG_THRESHOLD, threshold[1], 1_000_000_000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def _stable_order(resource: Resource) -> tuple[int, bool, bool, str]:
