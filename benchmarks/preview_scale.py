@@ -19,7 +19,8 @@ Per size, in one run on this machine:
   no validation, no provider SDK classes), then starts a pack of no-op policies (as many resource and stack policies
   as crosscloud-residency has) and makes the same analyzer round trips the engine makes, one call at a time:
   ConfigureStack, GetPluginInfo, GetAnalyzerInfo, Remediate per resource (providers first), Analyze per resource
-  (every resource ours sends), AnalyzeStack; building the requests is timed, as it is in ours.
+  (every resource ours sends), AnalyzeStack (each resource's outputs and property dependencies, as the engine sends
+  them); building the requests is timed, as it is in ours.
 The registrations the floor replays are recorded once per size beforehand (untimed).
 
 Output: one JSON line per size (wall seconds, CPU seconds of each process tree, peak RSS), then a summary line.
@@ -172,7 +173,11 @@ def record_requests(project_dir: Path, stack: str, out: Path) -> None:
     project = find_project(project_dir)
     path = project.stack_file(stack)
     graph = synth.synthesize(project, stack, merge_project_config(project, read_stack_file(path), str(path)))
-    records = [{"urn": r.urn, "request": json_format.MessageToDict(r.request)} for r in monitors[0].registrations]
+    outputs = {r.urn: r.stack_properties() for r in graph.resources}  # what AnalyzeStack is sent at preview
+    records = [
+        {"urn": r.urn, "request": json_format.MessageToDict(r.request), "stack_properties": outputs.get(r.urn, {})}
+        for r in monitors[0].registrations
+    ]
     out.write_text(json.dumps({"project": project.name, "stack": stack, "config": graph.config, "records": records}))
 
 
@@ -320,7 +325,14 @@ def floor_check(dump: dict[str, Any], pack: Path) -> float:
             requests.append((req["type"].startswith("pulumi:providers:"), analyzer_pb2.AnalyzeRequest(**fields)))
             stack_resources.append(
                 analyzer_pb2.AnalyzerResource(
-                    **fields, parent=req.get("parent", ""), dependencies=req.get("dependencies", [])
+                    **{**fields, "properties": json_format.ParseDict(record["stack_properties"], struct_pb2.Struct())},
+                    parent=req.get("parent", ""),
+                    dependencies=req.get("dependencies", []),
+                    propertyDependencies={
+                        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=value["urns"])
+                        for key, value in req.get("propertyDependencies", {}).items()
+                        if value.get("urns")
+                    },
                 )
             )
         for request in [r for provider, r in requests if provider] + [r for provider, r in requests if not provider]:

@@ -7,6 +7,7 @@ Exit codes: 0 clean (or advisory findings only), 1 mandatory violations, 2 bad i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -16,7 +17,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from crosscloud.catalog import CatalogError, load_catalog
 from crosscloud.declaration import (
@@ -333,17 +334,30 @@ def _preview(
 
 def main(argv: list[str] | None = None) -> int:
     """The CLI. Run as the `crosscloud` command (argv None), the process also becomes a child subreaper and kills
-    every process left under it at the end, so nothing a pack started outlives the run."""
+    every process left under it at the end, so nothing a pack started outlives the run, and it ends as soon as its
+    output is flushed (see `_exit`)."""
     as_command = argv is None
     if as_command:
         become_subreaper()
     args = _parser().parse_args(argv)
     try:
         with signal_handlers(), young_collections_only():
-            return _cancellable(args)
+            code = _cancellable(args)
     finally:
         if as_command:
             kill_children()
+    if as_command:
+        _exit(code)
+    return code
+
+
+def _exit(code: int) -> NoReturn:
+    """End the process without the interpreter's teardown. Every file and pack is closed by now, but tearing down the
+    heap a program leaves (the provider SDKs' modules, the graph) took 1.5 s of a 7.5 s `preview prod`."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`): nothing more can be written
+            stream.flush()
+    os._exit(code)
 
 
 def _cancellable(args: argparse.Namespace) -> int:

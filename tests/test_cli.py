@@ -265,3 +265,12 @@ def test_policy_config_files_pair_with_packs(tmp_path: Path, capsys: pytest.Capt
         == 2
     )
     assert "--policy-config: -: 2 given for 1 policy packs (residency)" in capsys.readouterr().err
+
+
+def test_the_command_flushes_everything_before_it_ends_early(capsys: pytest.CaptureFixture[str]) -> None:
+    # The command ends with os._exit (no interpreter teardown): a large output to a pipe must still arrive whole.
+    assert main(["synth", "dev", "-C", str(ROOT)]) == 0
+    in_process = capsys.readouterr().out
+    done = cli("synth", "dev", "-C", str(ROOT))
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout) > 100_000 and json.loads(done.stdout) == json.loads(in_process)
