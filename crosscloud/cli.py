@@ -28,7 +28,6 @@ from crosscloud.declaration import (
     read_stack_file,
     stack_name_problem,
 )
-from crosscloud.engine.collector import young_collections_only
 from crosscloud.engine.config import merge_project_config, stack_tags
 from crosscloud.engine.processes import Cancelled, become_subreaper, kill_children, signal_handlers
 from crosscloud.engine.project import Project, find_project
@@ -341,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         become_subreaper()
     args = _parser().parse_args(argv)
     try:
-        with signal_handlers(), young_collections_only():
+        with signal_handlers():
             code = _cancellable(args)
     finally:
         if as_command:

@@ -150,14 +150,3 @@ def test_nested_collector_regimes_keep_the_outermost() -> None:
         assert gc.get_threshold()[0] == collector.YOUNG_THRESHOLD, "the inner exit did not end the outer regime"
         assert gc.get_freeze_count() == frozen
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
-
-
-def test_a_cli_command_runs_without_full_collections(monkeypatch: pytest.MonkeyPatch) -> None:
-    from crosscloud import cli
-
-    seen: list[tuple[int, int, int]] = []
-    monkeypatch.setattr(cli, "_run", lambda args: seen.append(gc.get_threshold()) or 0)
-    before = gc.get_threshold()
-    assert cli.main(["models"]) == 0
-    assert seen == [(collector.YOUNG_THRESHOLD, before[1], 1_000_000_000)]
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

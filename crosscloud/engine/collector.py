@@ -1,11 +1,13 @@
 """The garbage collector's regime while crosscloud runs a program and its policy check.
 
-Registration builds a large, long-lived graph of Outputs, futures and tasks, and the graph the check reads stays
-alive to the end. With the default thresholds every full collection walks all of it again (about 1 s per pass at
-10,000 resources, several passes per run), for almost nothing: what it holds is alive. So while the regime holds,
-what existed before it is frozen (never scanned), young objects are collected every `YOUNG_THRESHOLD` allocations
-(short-lived cycles are still freed, so memory stays bounded), and no full collection runs. Leaving it restores the
-thresholds and unfreezes. Nested uses (the CLI around a whole command, synth around one program) keep the outermost.
+Registration builds a large, long-lived graph of Outputs, futures and tasks. With the default thresholds every full
+collection walks all of it again (about 1 s per pass at 10,000 resources), for almost nothing: what it holds is alive
+until the program ends. So while the regime holds, what existed before it is frozen (never scanned), young objects are
+collected every `YOUNG_THRESHOLD` allocations (short-lived cycles are still freed, so memory stays bounded), and no
+full collection runs. Leaving it restores the thresholds and unfreezes; nested uses keep the outermost.
+
+Only synth uses it. Held across a whole `preview` (the check too), the check was slower, not faster: 59.9 s against
+41.8 s at 10,000 resources, and a median 8.2 s against 7.8 s over four paired runs at 2,000.
 """
 
 from __future__ import annotations
