@@ -44,3 +44,18 @@ def test_on_demand_converts_once_and_only_when_read() -> None:
 def test_on_demand_of_plain_data_is_the_same_data() -> None:
     props = PlainOnDemand({"a": {"b": [1, 2]}})
     assert props == {"a": {"b": [1, 2]}} and plain(props) == {"a": {"b": [1, 2]}}
+
+
+def test_a_pack_is_ready_to_serve_with_its_catalog_read_and_its_heap_frozen() -> None:
+    import gc
+
+    from crosscloud.catalog import load_catalog
+    from policies.rules import ready_to_serve
+
+    load_catalog.cache_clear()
+    try:
+        ready_to_serve()
+        assert gc.get_freeze_count() > 0
+        assert load_catalog.cache_info().currsize == 1, "read before the first call, not on it"
+    finally:
+        gc.unfreeze()

@@ -6,9 +6,10 @@ Run with `pulumi preview --policy-pack policies/capacity` and
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.rules import to_policy
+from policies.rules import ready_to_serve, to_policy
 from policies.rules.capacity import RULES
 
+ready_to_serve()
 PolicyPack(
     name="crosscloud-capacity",
     description="Capacity and cost: bounded GPU reservations, approved commitments, spillover for PTU.",

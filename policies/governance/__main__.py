@@ -6,9 +6,10 @@ Run with `pulumi preview --policy-pack policies/governance` and
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.rules import to_policy
+from policies.rules import ready_to_serve, to_policy
 from policies.rules.governance import RULES
 
+ready_to_serve()
 PolicyPack(
     name="crosscloud-governance",
     description="Governance: exemption tags are valid and every exemption in force is listed.",

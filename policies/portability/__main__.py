@@ -6,9 +6,10 @@ Run with `pulumi preview --policy-pack policies/portability` and
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.rules import to_policy
+from policies.rules import ready_to_serve, to_policy
 from policies.rules.portability import RULES
 
+ready_to_serve()
 PolicyPack(
     name="crosscloud-portability",
     description="Portability: owner and exit-plan tags, pinned model versions, model parity across clouds.",

@@ -6,9 +6,10 @@ Run with `pulumi preview --policy-pack policies/residency` and
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.rules import to_policy
+from policies.rules import ready_to_serve, to_policy
 from policies.rules.residency import RULES
 
+ready_to_serve()
 PolicyPack(
     name="crosscloud-residency",
     description="Data residency: resources, prompts, logs and replicas stay inside the stack's residency set.",

@@ -6,9 +6,10 @@ Run with `pulumi preview --policy-pack policies/security` and
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.rules import to_policy
+from policies.rules import ready_to_serve, to_policy
 from policies.rules.security import RULES
 
+ready_to_serve()
 PolicyPack(
     name="crosscloud-security",
     description="Security: keyless, private, no Bedrock wildcards or static keys, guardrails and audit logs.",
