@@ -139,14 +139,3 @@ def test_struct_is_the_message_parse_dict_builds() -> None:
     value = {"a": 1, "b": [1.5, "x", None, True, {"c": []}], "d": {}, "__defaults": ["a"], "e": "é"}
     assert analyzer._struct(value, internal=True) == json_format.ParseDict(value, struct_pb2.Struct())
     assert "__defaults" not in analyzer._struct(value)
-
-
-def test_nested_collector_regimes_keep_the_outermost() -> None:
-    before = gc.get_threshold()
-    with collector.young_collections_only():
-        frozen = gc.get_freeze_count()
-        with collector.young_collections_only():
-            assert gc.get_threshold()[2] >= 1_000_000 and gc.get_freeze_count() == frozen
-        assert gc.get_threshold()[0] == collector.YOUNG_THRESHOLD, "the inner exit did not end the outer regime"
-        assert gc.get_freeze_count() == frozen
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
