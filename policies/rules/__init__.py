@@ -4,6 +4,6 @@ Rules read the same catalog as the components (never the components themselves),
 a rule allows cannot drift apart.
 """
 
-from policies.rules.base import ResourceView, Rule, RuleContext, ready_to_serve, to_policy
+from policies.rules.base import ResourceView, Rule, RuleContext, ready_to_serve, serve_pack, to_policy
 
-__all__ = ["ResourceView", "Rule", "RuleContext", "ready_to_serve", "to_policy"]
+__all__ = ["ResourceView", "Rule", "RuleContext", "ready_to_serve", "serve_pack", "to_policy"]
