@@ -21,6 +21,7 @@ from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     PolicyPack,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -370,7 +371,9 @@ COMMON_CONFIG = {
 }
 
 
-def _view(resource: Any) -> ResourceView:
+def view_of(resource: ResourceValidationArgs | PolicyResource) -> ResourceView:
+    """What a rule sees of a resource policy's arguments or of one resource a stack policy is handed (the two share
+    their fields; only the latter has property dependencies)."""
     provider = resource.provider
     deps = getattr(resource, "property_dependencies", None) or {}
     return ResourceView(
@@ -381,18 +384,6 @@ def _view(resource: Any) -> ResourceView:
         urn=resource.urn,
         name=resource.name,
         property_dependencies={k: tuple(d.urn for d in v) for k, v in deps.items()},
-    )
-
-
-def view_of(args: ResourceValidationArgs) -> ResourceView:
-    provider = args.provider
-    return ResourceView(
-        type=args.resource_type,
-        props=PlainOnDemand(args.props),
-        provider_type=provider.resource_type if provider else None,
-        provider_props=PlainOnDemand(provider.props) if provider else None,
-        urn=args.urn,
-        name=args.name,
     )
 
 
@@ -460,7 +451,7 @@ def to_policy(rule: Rule) -> ResourceValidationPolicy | StackValidationPolicy:
 
     def validate_stack(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         ctx = context_for(args.get_config())
-        stack = StackView(tuple(_view(r) for r in args.resources))
+        stack = StackView(tuple(view_of(r) for r in args.resources))
         assert rule.check_stack is not None
         for view, message in rule.check_stack(stack, ctx):
             if not exempted(view, rule, ctx.today):
