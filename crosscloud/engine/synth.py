@@ -433,6 +433,9 @@ def synthesize(project: Project, stack: str, config: dict[str, Any]) -> Graph:
     notes = wire.notes()
     if auto_named:
         notes.append(auto_named_note(auto_named))
+    deferred = [r.urn for r in resources if any(_holds_unknown(r.inputs.get(k)) for k in DEFERRED_DOCUMENT_INPUTS)]
+    if deferred:
+        notes.append(deferred_note(deferred))
     return Graph(
         project=project.name,
         stack=stack,
@@ -441,6 +444,34 @@ def synthesize(project: Project, stack: str, config: dict[str, Any]) -> Graph:
         outputs=outputs,
         secret_keys=wire.secure,
         notes=notes,
+    )
+
+
+# Inputs holding a policy document (IAM, VPC endpoint and inline role policies). The packs leave an unknown one to
+# `pulumi up` (policies/rules/base.py DOCUMENT_PROPERTIES; a test keeps the two lists equal), so the run says so once.
+DEFERRED_DOCUMENT_INPUTS = ("policy", "inlinePolicies")
+
+
+def _holds_unknown(value: Any) -> bool:
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, dict):
+        return any(_holds_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_unknown(v) for v in value)
+    return False
+
+
+def deferred_note(urns: list[str]) -> str:
+    """The one note naming the resources whose policy documents the packs check only during `pulumi up`."""
+    named = sorted(urn.split("::")[-1] for urn in urns)
+    names = ", ".join(named[:NOTE_NAMES])
+    if len(named) > NOTE_NAMES:
+        names += f" and {len(named) - NOTE_NAMES} more"
+    return (
+        f"deferred to `pulumi up`: the policy documents of {names} embed values a provider creates with another "
+        "resource (such as the ID Bedrock gives a guardrail), so no first preview can know them; the packs check "
+        "them during `pulumi up`, before each of these resources is created"
     )
 
 
