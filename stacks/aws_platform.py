@@ -104,7 +104,9 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
                     if wanted
                 ),
                 runtime_policy=json.dumps(
-                    runtime_endpoint_document(ctx.partition, ctx.region, ctx.account, models, access_tags, provisioned_any)
+                    runtime_endpoint_document(
+                        ctx.partition, ctx.region, ctx.account, models, access_tags, provisioned_any
+                    )
                 )
                 if models
                 else None,

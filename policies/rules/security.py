@@ -67,9 +67,7 @@ def _wildcard_allowed(action: str, allowed: list[str]) -> bool:
 TAGGABLE_KINDS = frozenset(
     {"application-inference-profile", "provisioned-model", "guardrail", "custom-model", "imported-model"}
 )
-_TAG_SCOPED = re.compile(
-    r"^arn:aws[a-z-]*:bedrock:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:(?P<kind>[a-z-]+)/\*$"
-)
+_TAG_SCOPED = re.compile(r"^arn:aws[a-z-]*:bedrock:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:(?P<kind>[a-z-]+)/\*$")
 
 
 def tag_scoped(statement: Mapping[str, Any], resource: str) -> bool:
