@@ -29,7 +29,7 @@ from components.aws import (
     InvocationLoggingArgs,
     WorkloadAccess,
 )
-from components.aws.bedrock import endpoint_model_resources
+from components.aws.bedrock import endpoint_access, endpoint_model_resources
 from components.aws.documents import control_endpoint_document, runtime_endpoint_document
 from components.providers import aws_provider, with_provider
 from crosscloud.catalog import load_catalog
@@ -85,8 +85,10 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
         # Endpoint policies: through bedrock-runtime, this account may invoke only the stack's models and profiles;
         # through the bedrock control plane it may only read them (deployments run from CI, outside the VPC).
         models = endpoint_model_resources(ctx, endpoints)
-        targets = [a.invoke_target for a in access.endpoints.values()] if access else []
+        access_tags = [endpoint_access(ctx, e.name) for e in endpoints]
+        provisioned_any = any(e.provisioned is not None for e in endpoints)
         profiles = [m for m in models if ":inference-profile/" in m]
+        foundation_models = [m for m in models if ":foundation-model/" in m]
         network = AwsNetwork(
             "aws-network",
             AwsNetworkArgs(
@@ -101,16 +103,16 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
                     )
                     if wanted
                 ),
-                runtime_policy=pulumi.Output.all(*targets).apply(
-                    lambda arns: json.dumps(runtime_endpoint_document(ctx.account, [*models, *arns]))
+                runtime_policy=json.dumps(
+                    runtime_endpoint_document(
+                        ctx.partition, ctx.region, ctx.account, models, access_tags, provisioned_any
+                    )
                 )
                 if models
                 else None,
-                control_policy=pulumi.Output.all(*targets).apply(
-                    lambda arns: json.dumps(
-                        control_endpoint_document(
-                            ctx.account, [m for m in models if ":foundation-model/" in m], [*profiles, *arns]
-                        )
+                control_policy=json.dumps(
+                    control_endpoint_document(
+                        ctx.partition, ctx.region, ctx.account, foundation_models, profiles, access_tags
                     )
                 )
                 if models

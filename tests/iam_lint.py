@@ -26,6 +26,8 @@ GLOBAL_KEYS = {
     "aws:PrincipalAccount": "string",
     "aws:SecureTransport": "bool",
 }
+# aws:ResourceTag/<key>: a global key, valid for a resource type whose format lists `aws:ResourceTag/${TagKey}`.
+RESOURCE_TAG = "aws:ResourceTag/"
 # Web identity federation keys (IAM User Guide, reference_policies_iam-condition-keys, "Available keys for OIDC").
 OIDC_KEYS = {"aud", "sub"}
 OPERATORS = {
@@ -61,8 +63,11 @@ def _format_regex(arn_format: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(out) + "$")
 
 
-def _matches(resource: str, formats: list[str]) -> bool | None:
-    """True if `resource` is of one of `formats` and names something; None if only by a bare wildcard name."""
+def _matches(resource: str, formats: list[str], tag_scoped: set[str] | None = None) -> bool | None:
+    """True if `resource` is of one of `formats` and names something; None if only by a bare wildcard name.
+
+    A bare wildcard ID in an exact Region and account names something when the statement narrows it by exact
+    `aws:ResourceTag` values (`tag_scoped`: the formats whose resource type accepts that key)."""
     bare = False
     for f in formats:
         if f == "*":
@@ -71,16 +76,35 @@ def _matches(resource: str, formats: list[str]) -> bool | None:
         if m:
             names = [v for k, v in m.groupdict().items() if v is not None]
             if names and all(set(v) <= {"*", "?"} for v in names):
+                if tag_scoped is not None and f in tag_scoped and "*" not in resource.rsplit(":", 1)[0]:
+                    return True
                 bare = True
                 continue
             return True
     return None if bare else False
 
 
+def _tag_scoped(statement: dict[str, Any], action: str) -> set[str] | None:
+    """The resource formats of `action` that the statement narrows by exact aws:ResourceTag values, or None."""
+    equals = statement.get("Condition", {}).get("StringEquals", {})
+    exact = [
+        v
+        for key, values in equals.items()
+        if key.startswith(RESOURCE_TAG)
+        for v in _as_list(values)
+        if isinstance(v, str) and v and not set(v) & {"*", "?"}
+    ]
+    if not exact:
+        return None
+    return {d["resource_arn_format"] for d in _action(action) if "aws:ResourceTag/${TagKey}" in d["condition_keys"]}
+
+
 def _key_type(key: str) -> str | None:
     """'arn', 'bool' or 'string' for a known condition key, None for an unknown one."""
     if key in GLOBAL_KEYS:
         return GLOBAL_KEYS[key]
+    if key.startswith(RESOURCE_TAG):
+        return "string"
     if key.startswith("kms:EncryptionContext:"):
         return "arn"  # a string, compared with Arn* operators when it holds an ARN (KMS developer guide)
     try:
@@ -153,7 +177,12 @@ def lint(document: dict[str, Any], kind: Kind) -> list[str]:
                     continue
                 if effect != "Allow":
                     continue
-                match = _matches(resource, formats)
+                scoped = _tag_scoped(s, action)
+                match = _matches(resource, formats, scoped)
+                if scoped is not None and match and not any(_format_regex(f).match(resource) for f in scoped):
+                    findings.append(
+                        f"{where}: {resource} carries no tags, so its aws:ResourceTag condition never holds"
+                    )
                 if match is None:
                     findings.append(f"{where}: {resource} names every resource of its type (wildcard)")
                 elif not match:
@@ -206,7 +235,7 @@ def _conditions(where: str, condition: dict[str, Any], actions: list[str], princ
                 continue
             if operator not in OPERATORS[key_type]:
                 findings.append(f"{where}: operator {operator} does not fit {key_type} key {key}")
-            if key in GLOBAL_KEYS or "*" in "".join(actions):
+            if key in GLOBAL_KEYS or key.startswith(RESOURCE_TAG) or "*" in "".join(actions):
                 continue
             for action in actions:
                 known = {k for d in _action(action) for k in d["condition_keys"]}

@@ -214,6 +214,7 @@ def test_application_profiles_copy_from_the_resolved_offering_with_cost_tags(cat
         **TAGS,
         "crosscloud-endpoint": "chat",
         "crosscloud-model": "claude-sonnet-4-5",
+        "crosscloud-access": "crosscloud-test-chat",
     }
 
 
@@ -240,8 +241,15 @@ def test_model_policy_names_the_profile_and_each_destination_model_through_it(ca
             "Resource": ["arn:aws:bedrock:eu-north-1::foundation-model/openai.gpt-oss-120b-1:0"],
         }
     ]
-    # The application-profile policy depends on ARNs that exist only after creation: unknown at preview.
-    assert policies["crosscloud-test-chat-profile"].inputs["policy"] == UNKNOWN
+    # The application profile's ARN exists only after creation; its access tag names it, so the document is known.
+    profile_policy = json.loads(policies["crosscloud-test-chat-profile"].inputs["policy"])
+    assert profile_policy["Statement"][0] == {
+        "Sid": "ChatApplicationProfile",
+        "Effect": "Allow",
+        "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        "Resource": [f"arn:aws:bedrock:eu-north-1:{ACCOUNT}:application-inference-profile/*"],
+        "Condition": {"StringEquals": {"aws:ResourceTag/crosscloud-access": "crosscloud-test-chat"}},
+    }
 
 
 def test_guardrail_filters_prompt_attacks_pii_and_denied_topics_with_a_kms_key(catalog: Catalog) -> None:
@@ -286,7 +294,12 @@ def test_provisioned_throughput_with_a_commitment_is_always_protected(catalog: C
         "modelArn": "arn:aws:bedrock:eu-north-1::foundation-model/openai.gpt-oss-120b-1:0",
         "modelUnits": 2,
         "commitmentDuration": "SixMonths",
-        "tags": {**TAGS, "crosscloud-endpoint": "open", "crosscloud-model": "gpt-oss-120b"},
+        "tags": {
+            **TAGS,
+            "crosscloud-endpoint": "open",
+            "crosscloud-model": "gpt-oss-120b",
+            "crosscloud-access": "crosscloud-test-open",
+        },
     }
     assert throughput.protect is True
     no_term = AwsProvisionedThroughput(model_units=1)

@@ -14,13 +14,16 @@ from hypothesis import strategies as st
 from components.aws.documents import (
     INVOKE_ACTIONS,
     application_profile_document,
+    guardrail_requirement_document,
     model_access_document,
+    model_resources,
 )
 from crosscloud.catalog import Catalog, load_catalog
 from crosscloud.declaration import pulumi_config_map, read_stack_file
 from crosscloud.declaration.checks import check_declaration
 from crosscloud.declaration.spec import PlatformSpec
 from crosscloud.engine import synth as synth_module
+from crosscloud.engine.check import deferred_documents, deferred_note
 from crosscloud.engine.graph import UNKNOWN, Graph, Resource
 from crosscloud.engine.project import Project
 from crosscloud.engine.synth import synthesize
@@ -106,36 +109,67 @@ def test_prod_requires_the_published_guardrail_on_chat_endpoints_only(
     graph = stack_graph(project, "prod")
     [guardrail] = by_type(graph, "aws:bedrock/guardrail:Guardrail")
     identifier = f"arn:aws:bedrock:eu-north-1:{ACCOUNT}:guardrail/{_fake_id(guardrail.name)}:1"
-    denials = {}
+    denials: dict[str, list[Any]] = {}
     for r in by_type(graph, "aws:iam/policy:Policy"):
-        if r.name.endswith("-profile-policy"):
-            statements = json.loads(r.inputs["policy"])["Statement"]
-            denials[r.name] = [s["Condition"] for s in statements if s["Effect"] == "Deny"]
+        statements = json.loads(r.inputs["policy"])["Statement"]
+        if any(s["Effect"] == "Deny" for s in statements):
+            assert all(s["Effect"] == "Deny" for s in statements), f"{r.name}: the pin lives in a Deny-only policy"
+            denials[r.name] = [s["Condition"] for s in statements]
     required = {"StringNotEquals": {"bedrock:GuardrailIdentifier": identifier}}
+
+    def on_profile(endpoint: str) -> dict[str, Any]:
+        return {**required, "StringEquals": {"aws:ResourceTag/crosscloud-access": f"crosscloud-prod-{endpoint}"}}
+
+    # embeddings are not screened by guardrails, so `embed` has no such policy
     assert denials == {
-        "aws-bedrock-chat-profile-policy": [required],
-        "aws-bedrock-reasoning-profile-policy": [required],
-        "aws-bedrock-drafts-profile-policy": [required],
-        "aws-bedrock-embed-profile-policy": [],  # embeddings are not screened by guardrails
+        f"aws-bedrock-{e}-guardrail-policy": [required, on_profile(e)] for e in ("chat", "reasoning", "drafts")
     }
 
 
-def test_model_policies_are_known_at_preview(project: Project) -> None:
-    """Without provider-computed values (a first preview), the residency-relevant documents are readable."""
+def test_every_document_is_known_at_preview_but_the_guardrail_pin(project: Project) -> None:
+    """A first preview (no provider-computed value): every policy document is readable by the packs, except the
+    Deny-only guardrail pins (the guardrail's ID exists only after creation), which the run names in one note."""
+    for stack in ("dev", "prod"):
+        graph = stack_graph(project, stack)
+        unknown = sorted(name for name, _kind, text in documents(graph.resources) if text == UNKNOWN)
+        expected = (
+            [] if stack == "dev" else [f"aws-bedrock-{e}-guardrail-policy" for e in ("chat", "drafts", "reasoning")]
+        )
+        assert unknown == expected, stack
+        assert sorted(urn.split("::")[-1] for urn in deferred_documents(graph)) == expected
+        if expected:
+            assert all(name in deferred_note(deferred_documents(graph)) for name in expected)
+        for name, kind, text in documents(graph.resources):
+            if text != UNKNOWN:
+                assert lint(json.loads(text), kind) == [], f"{stack}: {name}"
+
+
+def test_application_profiles_are_named_by_their_access_tag(project: Project) -> None:
+    """The tag the invoke policy and the endpoint policies name is the one each profile (and nothing else) carries."""
     graph = stack_graph(project, "prod")
-    models = [r for r in graph.resources if r.type == "aws:iam/policy:Policy" and r.name.endswith("-models")]
-    assert {r.name for r in models} == {
-        "aws-bedrock-chat-models",
-        "aws-bedrock-reasoning-models",
-        "aws-bedrock-drafts-models",
-        "aws-bedrock-embed-models",
+    tags = {
+        r.inputs["name"]: r.inputs["tags"]["crosscloud-access"]
+        for r in by_type(graph, "aws:bedrock/inferenceProfile:InferenceProfile")
     }
-    for r in models:
-        assert lint(json.loads(r.inputs["policy"]), "identity") == []
-    for r in graph.resources:
-        if r.type in ("aws:iam/role:Role", "aws:kms/key:Key", "aws:s3/bucketPolicy:BucketPolicy"):
-            key = DOCUMENTS[r.type][0]
-            assert r.inputs[key] != UNKNOWN, r.name
+    assert tags == {name: name for name in tags}, "the access tag is the profile's own, account-unique name"
+    for endpoint in ("chat", "reasoning", "drafts", "embed"):
+        [policy] = [
+            r for r in by_type(graph, "aws:iam/policy:Policy") if r.name == f"aws-bedrock-{endpoint}-profile-policy"
+        ]
+        first = json.loads(policy.inputs["policy"])["Statement"][0]
+        assert first["Resource"] == [f"arn:aws:bedrock:eu-north-1:{ACCOUNT}:application-inference-profile/*"]
+        assert first["Condition"] == {
+            "StringEquals": {"aws:ResourceTag/crosscloud-access": f"crosscloud-prod-{endpoint}"}
+        }
+    [runtime] = [
+        r for r in by_type(graph, "aws:ec2/vpcEndpoint:VpcEndpoint") if r.name == "aws-network-bedrock-runtime"
+    ]
+    statement = json.loads(runtime.inputs["policy"])["Statement"][1]
+    assert statement["Condition"]["StringEquals"]["aws:ResourceTag/crosscloud-access"] == sorted(tags)
+    [guardrail] = by_type(graph, "aws:bedrock/guardrail:Guardrail")
+    assert guardrail.inputs["tags"]["crosscloud-access"] == "crosscloud-prod-guardrail"
+    keys = [k for k in by_type(graph, "aws:kms/key:Key") if k.inputs["tags"].get("crosscloud-access")]
+    assert [k.inputs["tags"]["crosscloud-access"] for k in keys] == ["crosscloud-prod-guardrail-key"]
 
 
 def test_the_linter_finds_what_it_should() -> None:
@@ -159,7 +193,33 @@ def test_the_linter_finds_what_it_should() -> None:
             {"Sid": "D", "Effect": "Allow", "Action": ["bedrock:InvokeModelNow"], "Resource": ["arn:aws:s3:::b/k"]},
         ],
     }
+    wide["Statement"] += [
+        {  # a taggable kind narrowed by an exact tag: names the tagged resources (IAM ABAC), clean
+            "Sid": "E",
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel"],
+            "Resource": [f"arn:aws:bedrock:eu-north-1:{ACCOUNT}:application-inference-profile/*"],
+            "Condition": {"StringEquals": {"aws:ResourceTag/team": "ml"}},
+        },
+        {  # the same with a wildcard tag value names every profile
+            "Sid": "F",
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel"],
+            "Resource": [f"arn:aws:bedrock:eu-north-1:{ACCOUNT}:application-inference-profile/*"],
+            "Condition": {"StringEquals": {"aws:ResourceTag/team": "*"}},
+        },
+        {  # foundation models carry no tags: the condition can never hold
+            "Sid": "G",
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel"],
+            "Resource": ["arn:aws:bedrock:eu-north-1::foundation-model/amazon.nova-pro-v1:0"],
+            "Condition": {"StringEquals": {"aws:ResourceTag/team": "ml"}},
+        },
+    ]
     findings = lint(wide, "identity")
+    assert not any(f.startswith("E:") for f in findings), findings
+    assert any(f.startswith("F:") and "names every resource" in f for f in findings)
+    assert any(f.startswith("G:") and "never holds" in f for f in findings)
     assert any("A: Allow with wildcard action bedrock:*" in f for f in findings)
     assert any("B: arn:aws:bedrock:eu-north-1::foundation-model/* names every resource" in f for f in findings)
     assert any("C: arn:aws:s3:::bucket/key is not a resource type of bedrock:InvokeModel" in f for f in findings)
@@ -227,14 +287,18 @@ def test_invoke_policy_never_widens_and_lists_exactly_the_destination_regions(
         catalog_offer = CATALOG.select_aws(offer.model, region, CATALOG.residency(residency))
         assert catalog_offer is not None and catalog_offer.destinations == offer.destinations
         document = model_access_document(endpoint.name, offer, partition, ACCOUNT)
-        app_arn = f"arn:{partition}:bedrock:{region}:{ACCOUNT}:application-inference-profile/{app_id}"
-        through_app = application_profile_document(endpoint.name, offer, partition, ACCOUNT, app_arn)
+        through_app = application_profile_document(endpoint.name, offer, partition, ACCOUNT, f"p-{app_id}")
+        app_profiles = f"arn:{partition}:bedrock:{region}:{ACCOUNT}:application-inference-profile/*"
         for doc in (document, through_app):
             assert lint(doc, "identity") == []
-            text = json.dumps(doc)
-            assert "*" not in text, "no wildcard anywhere: actions, resources or conditions"
+            text = json.dumps(doc).replace(json.dumps(app_profiles), "")
+            assert "*" not in text, "no wildcard but the tag-scoped application profiles (and the condition on them)"
             for statement in doc["Statement"]:
                 assert statement["Action"] == INVOKE_ACTIONS
+        assert through_app["Statement"][0]["Condition"] == {
+            "StringEquals": {"aws:ResourceTag/crosscloud-access": f"p-{app_id}"}
+        }
+        assert through_app["Statement"][1]["Resource"] == model_resources(offer, partition, ACCOUNT)
         resources = [arn for s in document["Statement"] for arn in s["Resource"]]
         assert _regions_of(resources) == set(offer.destinations)
         assert all(arn.split(":")[1] == partition for arn in resources)
@@ -257,24 +321,35 @@ def test_application_profile_document_with_every_option_lints_clean(catalog: Cat
         offer,
         "aws",
         ACCOUNT,
-        f"{bedrock}:application-inference-profile/abc123def456",
-        f"{bedrock}:guardrail/gr0abc123:3",
-        provisioned_model_arn=f"{bedrock}:provisioned-model/pm0abc123",
-        guardrail_key_arn=f"arn:aws:kms:eu-north-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "crosscloud-prod-chat",
+        provisioned=True,
+        guardrail_access="crosscloud-prod-guardrail",
+        guardrail_key_access="crosscloud-prod-guardrail-key",
     )
     assert lint(document, "identity") == []
-    sids = [s["Sid"] for s in document["Statement"]]
-    assert sids == [
+    assert [s["Sid"] for s in document["Statement"]] == [
         "ChatApplicationProfile",
         "ChatApplicationProfileModels",
         "ChatProvisionedThroughput",
+        "ChatApplyGuardrail",
         "ChatGuardrailKey",
-        "ChatRequireGuardrail",
     ]
-    deny = document["Statement"][-1]
-    assert deny["Effect"] == "Deny"
-    assert deny["Condition"] == {"StringNotEquals": {"bedrock:GuardrailIdentifier": f"{bedrock}:guardrail/gr0abc123:3"}}
-    assert f"{bedrock}:inference-profile/{offer.invoke_id}" in deny["Resource"]
+    apply = document["Statement"][3]
+    assert apply["Resource"] == [f"{bedrock}:guardrail/*"]
+    assert apply["Condition"] == {"StringEquals": {"aws:ResourceTag/crosscloud-access": "crosscloud-prod-guardrail"}}
+    key = document["Statement"][4]
+    assert key["Condition"]["StringEquals"]["kms:ViaService"] == "bedrock.eu-north-1.amazonaws.com"
+    deny = guardrail_requirement_document(
+        "chat", offer, "aws", ACCOUNT, "crosscloud-prod-chat", f"{bedrock}:guardrail/gr0abc123:3"
+    )
+    assert lint(deny, "identity") == []
+    assert {s["Effect"] for s in deny["Statement"]} == {"Deny"}
+    pin = {"StringNotEquals": {"bedrock:GuardrailIdentifier": f"{bedrock}:guardrail/gr0abc123:3"}}
+    assert deny["Statement"][0]["Condition"] == pin
+    assert f"{bedrock}:inference-profile/{offer.invoke_id}" in deny["Statement"][0]["Resource"]
+    assert deny["Statement"][1]["Condition"]["StringEquals"] == {
+        "aws:ResourceTag/crosscloud-access": "crosscloud-prod-chat"
+    }
 
 
 def test_a_global_profile_is_never_granted(catalog: Catalog) -> None:
@@ -348,14 +423,17 @@ def test_workloads_carry_only_their_endpoints_policies(project: Project) -> None
         "aws-identity-rag-api": {
             "aws-bedrock-chat-models",
             "aws-bedrock-chat-profile-policy",
+            "aws-bedrock-chat-guardrail-policy",
             "aws-bedrock-embed-models",
             "aws-bedrock-embed-profile-policy",
         },
         "aws-identity-batch-drafts": {
             "aws-bedrock-drafts-models",
             "aws-bedrock-drafts-profile-policy",
+            "aws-bedrock-drafts-guardrail-policy",
             "aws-bedrock-reasoning-models",
             "aws-bedrock-reasoning-profile-policy",
+            "aws-bedrock-reasoning-guardrail-policy",
         },
     }
 

@@ -387,16 +387,15 @@ def test_bedrock_model_references(residency_result: CheckResult) -> None:
     assert "environment.variables.MODEL_ID: us. profile" in found["fn-secret-env"][0]
     assert "fails closed" in found["fn-unknown-region"][0]
     assert "region-less (global routing)" in found["pol-global"][0]
-    # An IAM document unknown at preview embeds ARNs created in this deployment: CrossGuard checks it again, known,
-    # during `pulumi up` before the policy exists, so preview defers it (advisory) instead of failing the stack.
-    assert "string value at .policy can't be known during preview" in found["pol-unknown"][0]
+    # An IAM document unknown at preview may embed values another resource's creation yields: CrossGuard checks it
+    # again, known, during `pulumi up` before the policy exists, so preview reports nothing for it (a note says so).
+    assert "pol-unknown" not in found
 
 
 def test_iam_no_global_inference_grant(residency_result: CheckResult) -> None:
     found = by_resource(residency_result, "iam-no-global-inference-grant")
-    assert set(found) == {"pol-global", "pol-unknown"}
+    assert set(found) == {"pol-global"}, "pol-unknown is deferred to `pulumi up`"
     assert "allows global cross-Region inference" in found["pol-global"][0]
-    assert "string value at .policy can't be known during preview" in found["pol-unknown"][0]
 
 
 def test_guardrail_profile_in_residency(residency_result: CheckResult) -> None:
@@ -426,32 +425,63 @@ def test_replication_stays_in_residency(residency_result: CheckResult) -> None:
 
 def test_every_violation_is_mandatory_and_attributed(residency_result: CheckResult) -> None:
     assert residency_result.violations
-    deferred = [v for v in residency_result.violations if "can't be known during preview" in v.message]
-    assert deferred and all(v.enforcement_level == "advisory" and ".policy" in v.message for v in deferred)
-    assert {v.urn.split("::")[-1] for v in deferred} == {"pol-unknown"}, "only IAM documents are deferred"
-    rest = [v for v in residency_result.violations if v not in deferred]
-    assert all(v.enforcement_level == "mandatory" and v.urn for v in rest)
-    assert {v.policy for v in rest} == {r.id for r in RULES}
+    assert not any("can't be known during preview" in v.message for v in residency_result.violations)
+    assert all(v.enforcement_level == "mandatory" and v.urn for v in residency_result.violations)
+    assert {v.policy for v in residency_result.violations} == {r.id for r in RULES}
+    assert any(n.startswith("deferred to `pulumi up`") and "pol-unknown" in n for n in residency_result.notes)
 
 
 def test_an_unknown_iam_document_is_deferred_only_at_preview(monkeypatch: pytest.MonkeyPatch) -> None:
-    """During `pulumi up` the document is known; if it were not, the rule fails closed there too."""
-    from pulumi_policy.proxy import UnknownValueError
-
+    """During `pulumi up` the document is known; if it were not, the rule fails closed there too. A property the rule
+    does not defer fails closed at preview as well."""
     from crosscloud.catalog import load_catalog
     from crosscloud.engine.graph import UNKNOWN
     from policies.rules.base import ResourceView, RuleContext, evaluate
-    from policies.rules.residency import IAM_NO_GLOBAL_INFERENCE_GRANT
+    from policies.rules.residency import AWS_REGION_ALLOWED, IAM_NO_GLOBAL_INFERENCE_GRANT
 
     catalog = load_catalog()
     ctx = RuleContext(catalog=catalog, residency=catalog.residency("eu"), residency_name="eu", config={})
     view = ResourceView(type="aws:iam/policy:Policy", props={"policy": UNKNOWN}, name="pol")
     monkeypatch.setenv("PULUMI_DRY_RUN", "true")
-    with pytest.raises(UnknownValueError):
-        list(evaluate(IAM_NO_GLOBAL_INFERENCE_GRANT, view, ctx))
+    assert list(evaluate(IAM_NO_GLOBAL_INFERENCE_GRANT, view, ctx)) == []
     monkeypatch.setenv("PULUMI_DRY_RUN", "false")
     [message] = evaluate(IAM_NO_GLOBAL_INFERENCE_GRANT, view, ctx)
     assert "fails closed" in message
+    monkeypatch.setenv("PULUMI_DRY_RUN", "true")
+    region = ResourceView(type="aws:ec2/vpc:Vpc", props={"region": UNKNOWN}, name="vpc")
+    [message] = evaluate(AWS_REGION_ALLOWED, region, ctx)
+    assert "cannot be verified at preview: region is unknown" in message
+
+
+def test_deferred_documents_match_between_engine_and_rules() -> None:
+    """The engine's note names the documents the rules defer: one list, kept equal here (the engine imports no rule)."""
+    from crosscloud.engine.check import DEFERRED_DOCUMENT_INPUTS
+    from policies.rules.base import DOCUMENT_PROPERTIES
+
+    assert DEFERRED_DOCUMENT_INPUTS == DOCUMENT_PROPERTIES
+
+
+def test_stack_rules_defer_the_same_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """guardrail-attached and ai-diagnostics-enabled read IAM documents too: the same deferral, not a failure."""
+    from crosscloud.catalog import load_catalog
+    from crosscloud.engine.graph import UNKNOWN
+    from policies.rules.base import ResourceView, RuleContext, StackView
+    from policies.rules.security import check_diagnostics, check_guardrails
+
+    catalog = load_catalog()
+    ctx = RuleContext(catalog=catalog, residency=catalog.residency("eu"), residency_name="eu", config={})
+    unknown = ResourceView(type="aws:iam/policy:Policy", props={"policy": UNKNOWN}, name="pol", urn="u1")
+    invoke = json.dumps(
+        {"Statement": [{"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "arn:aws:bedrock:x"}]}
+    )
+    known = ResourceView(type="aws:iam/policy:Policy", props={"policy": invoke}, name="known", urn="u2")
+    stack = StackView((unknown, known))
+    monkeypatch.setenv("PULUMI_DRY_RUN", "true")
+    for check in (check_guardrails, check_diagnostics):
+        assert [view.name for view, _ in check(stack, ctx)] == ["known"], check.__name__
+    monkeypatch.setenv("PULUMI_DRY_RUN", "false")
+    for check in (check_guardrails, check_diagnostics):
+        assert sorted(view.name for view, _ in check(stack, ctx)) == ["known", "pol"], check.__name__
 
 
 def test_europe_accepts_eu_profiles_and_policy_config_overrides(project: Project) -> None:

