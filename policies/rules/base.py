@@ -170,7 +170,10 @@ class ResourceView:
 
     @property
     def tags(self) -> Mapping[str, Any]:
+        """The resource's tags as a map (aws-native sends them as [{key, value}])."""
         tags = self.props.get("tags")
+        if isinstance(tags, list):
+            return {str(t["key"]): t.get("value") for t in tags if isinstance(t, Mapping) and "key" in t}
         return tags if isinstance(tags, Mapping) else {}
 
     @property

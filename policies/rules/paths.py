@@ -71,7 +71,7 @@ def _any_destination(index: Index, view: ResourceView, value: Any, dep_key: str,
     """An ARN destination of any type: a stack resource it depends on or whose `arn` is it, else approved."""
     target = index.dependency(view, dep_key, None)
     if target is None and isinstance(value, str) and not is_unknown(value):
-        target = index.by_output(value)
+        target = index.by_output(value, referrer=view)
     shown = str(value) if isinstance(value, str) and not is_unknown(value) else "(unknown)"
     if target is not None:
         region = aws_region_of(target, ctx)
@@ -256,7 +256,7 @@ def _azure_target(locator: AzureLocator, view: ResourceView, key: str, value: An
     found = locator.dependency(view, key, None)
     known = isinstance(value, str) and not is_unknown(value)
     if found is None and known:
-        found = locator.by_output(str(value), "id")
+        found = locator.by_output(str(value), "id", referrer=view)
         if found is None:
             segments = arm_segments(value)
             for segment, (type_, name_key) in AZURE_BY_ID.items():

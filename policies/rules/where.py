@@ -186,7 +186,7 @@ class Index:
         self.stack = stack
         self.by_urn = stack.by_urn()
         self._by_value: dict[tuple[str, str], dict[str, list[ResourceView]]] = {}
-        self._outputs: dict[str, dict[str, ResourceView]] = {}
+        self._outputs: dict[str, dict[str, list[ResourceView]]] = {}
 
     def named(self, type_: str, key: str, name: str) -> list[ResourceView]:
         """Stack resources of `type_` whose input `key` is `name` (case-insensitive for Azure names)."""
@@ -213,17 +213,19 @@ class Index:
         ]
         return found[0] if len(found) == 1 else None
 
-    def by_output(self, value: str, key: str = "arn") -> ResourceView | None:
-        """The stack resource whose `key` (an output such as `arn` or `id`, known at an update preview) is `value`;
-        the table is built on first use, so a stack with no such reference converts no inputs for it."""
+    def by_output(self, value: str, key: str = "arn", referrer: ResourceView | None = None) -> ResourceView | None:
+        """The stack resource whose `key` (an output such as `arn` or `id`, known at an update preview) is `value`,
+        other than the `referrer` (an EventBridge target's `arn` input is its target's); the table is built on
+        first use, so a stack with no such reference converts no inputs for it."""
         if self._outputs.get(key) is None:
-            table: dict[str, ResourceView] = {}
+            table: dict[str, list[ResourceView]] = {}
             for view in self.stack.resources:
                 own = view.props.get(key) if not view.type.startswith("pulumi:") else None
                 if isinstance(own, str) and not is_unknown(own):
-                    table.setdefault(own.lower() if key == "id" else own, view)
+                    table.setdefault(own.lower() if key == "id" else own, []).append(view)
             self._outputs[key] = table
-        return self._outputs[key].get(value.lower() if key == "id" else value)
+        found = [v for v in self._outputs[key].get(value.lower() if key == "id" else value, []) if v is not referrer]
+        return found[0] if len(found) == 1 else None
 
     def with_output(self, types: Iterable[str], key: str, value: str) -> ResourceView | None:
         """A stack resource whose (output) `key` equals `value`: an ARN known at an update preview."""
