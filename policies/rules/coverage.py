@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.rules.base import Finding, ResourceView, RuleContext, StackView
+from policies.rules.base import ResourceView, RuleContext
 from policies.rules.normalize import GENERIC_RESOURCE, PROVIDER_PREFIX, classify, generic_arm_type
 
 # Types (or module prefixes ending in "/" or ":") that hold no customer data.
@@ -221,8 +221,9 @@ def coverage_problem(view: ResourceView, ctx: RuleContext) -> str | None:
     )
 
 
-def check_coverage(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
-    for view in stack.resources:
-        problem = coverage_problem(view, ctx)
-        if problem is not None:
-            yield view, problem
+def check_coverage(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
+    """Per resource (a resource policy: it needs no other resource, and a stack policy would deserialize every
+    resource once more)."""
+    problem = coverage_problem(view, ctx)
+    if problem is not None:
+        yield problem

@@ -697,7 +697,7 @@ POLICY_COVERAGE = Rule(
     id="policy-coverage",
     description="Every resource that can hold or process data is of a type the residency rules model (fail closed "
     "on versioned, generic, classic, aws-native or unknown tokens they cannot read)",
-    check_stack=check_coverage,
+    check=check_coverage,
     remediation="Use the typed aws / azure-native resource the rules model, or (for a type that keeps data in its "
     "own region or location) list it in the policy config policy-coverage.regional_types; exempt a resource only "
     "with a reason (crosscloud:exempt:policy-coverage).",
