@@ -231,7 +231,11 @@ def test_policy_config_levels_are_validated_and_all_applies(tmp_path: Path, caps
         in capsys.readouterr().err
     )
     relaxed = tmp_path / "relaxed.json"
-    relaxed.write_text(json.dumps({"all": "advisory", "aws-region-allowed": {"residency": "us"}}))
+    relaxed.write_text(
+        json.dumps(
+            {"all": "advisory", "aws-region-allowed": {"residency": "us"}, "residency-pinned": {"residency": "eu"}}
+        )
+    )
     assert (
         main(["check", "dev", "-C", str(ROOT), "--format", "json", *ONLY_RESIDENCY, "--policy-config", str(relaxed)])
         == 0

@@ -90,7 +90,7 @@ def test_calls_in_flight_keep_the_one_at_a_time_results(monkeypatch: pytest.Monk
     monkeypatch.setattr(analyzer, "IN_FLIGHT", 1)
     monkeypatch.setattr("crosscloud.engine.check.IN_FLIGHT", 1)
     one = check_graph(_estate(), [PACK])
-    assert _found(many) == _found(one) and len(_found(one)) == 4  # aws-us and its three VPCs
+    assert _found(many) == _found(one) and len(_found(one)) == 5  # aws-us, its three VPCs, the unpinned residency
 
 
 def test_packs_started_ahead_serve_the_graph() -> None:

@@ -22,6 +22,7 @@ SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 DEPLOYMENT = "azure-native:cognitiveservices:Deployment"
 ACCOUNT_TYPE = "azure-native:cognitiveservices:Account"
 RG = "azure-native:resources:ResourceGroup"
+RG_OK = "rg-ok"
 
 
 def by_resource(result: CheckResult, policy: str) -> dict[str, list[str]]:
@@ -74,8 +75,8 @@ def residency_cases() -> list[Resource]:
     logs_ie = resource("aws:s3/bucket:Bucket", "logs-ie", ie, bucket="logs-ie")
     logs_us = resource("aws:s3/bucket:Bucket", "logs-us", us, bucket="logs-us")
     accounts = [
-        resource(ACCOUNT_TYPE, f"acct-{where}", az_eu, accountName=f"ai-{where}", location=location)
-        for where, location in (("se", "swedencentral"), ("ch", "switzerlandnorth"), ("uk", "uksouth"), ("x", UNKNOWN))
+        resource(ACCOUNT_TYPE, f"acct-{where}", az_eu, accountName=f"ai-{where}", resourceGroupName=RG_OK, location=loc)
+        for where, loc in (("se", "swedencentral"), ("ch", "switzerlandnorth"), ("uk", "uksouth"), ("x", UNKNOWN))
     ]
     logging = "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration"
     ml_endpoint = "azure-native:machinelearningservices:ServerlessEndpoint"
@@ -111,7 +112,8 @@ def residency_cases() -> list[Resource]:
             resourceGroupName=rg_uk,
         ),
         resource("azure-native:network:Subnet", "subnet-unknown-rg", az_eu, resourceGroupName=UNKNOWN),
-        resource("azure-native:authorization:RoleAssignment", "role-nowhere", az_none, scope="/subscriptions/x"),
+        resource("azure-native:authorization:RoleAssignment", "role-locationless", az_none, scope="/subscriptions/x"),
+        resource("azure-native:network:NetworkSecurityGroup", "nsg-nowhere", az_eu, securityRules=[]),
         resource(ACCOUNT_TYPE, "acct-in-uk-rg", az_eu, accountName="ai-uk-rg", resourceGroupName="rg-uk"),
         # azure-deployment-sku-allowed, azure-datazone-needs-member-region, azure-spillover-same-class
         *accounts,
@@ -264,6 +266,31 @@ def residency_cases() -> list[Resource]:
             )
             for name, target in (("ok", "arn:aws:s3:::logs-ie"), ("us", "arn:aws:s3:::logs-us"), ("unknown", UNKNOWN))
         ],
+        # policy-coverage, data-path-destination-in-residency, iam-attached-policy-in-residency,
+        # bedrock-application-profile-in-stack (the red-team suite, tests/test_redteam.py, holds the classes)
+        resource("aws-native:lambda:Function", "native-fn", eu, functionName="fn"),
+        resource("aws:dynamodb/table:Table", "table-eu-replica", eu, replicas=[{"regionName": "eu-west-1"}]),
+        resource("aws:dynamodb/table:Table", "table-us-replica", eu, replicas=[{"regionName": "us-east-1"}]),
+        resource(
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "attach-readonly",
+            eu,
+            role="app",
+            policyArn="arn:aws:iam::aws:policy/AmazonBedrockReadOnly",
+        ),
+        resource(
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "attach-full",
+            eu,
+            role="app",
+            policyArn="arn:aws:iam::aws:policy/AmazonBedrockFullAccess",
+        ),
+        resource(
+            "aws:lambda/function:Function",
+            "fn-external-app-profile",
+            eu,
+            environment={"variables": {"MODEL": arn("eu-central-1", "application-inference-profile", "ext123")}},
+        ),
     ]
 
 
@@ -277,7 +304,7 @@ def test_pack_metadata(residency_result: CheckResult) -> None:
     [pack] = residency_result.packs
     assert pack.name == "crosscloud-residency" and pack.version == "0.2.0"
     assert set(pack.policies) == {r.id for r in RULES}
-    assert len(pack.policies) == 11
+    assert len(pack.policies) == 16
     for meta in pack.policies.values():
         assert meta.enforcement_level == "mandatory" and meta.remediation and meta.description
         assert meta.severity in ("high", "critical")
@@ -317,7 +344,8 @@ def test_azure_location_from_resource_group_and_provider(residency_result: Check
     assert found["subnet-unknown-rg"] == [
         "cannot be verified at preview: resourceGroupName is unknown; azure-location-allowed fails closed"
     ]
-    assert "no Azure location on the resource" in found["role-nowhere"][0]
+    assert "no Azure location on the resource" in found["nsg-nowhere"][0], "not even from the provider"
+    assert "role-locationless" not in found, "an extension resource has no location of its own"
     assert "Azure location uksouth (from its resource group rg-uk) is outside" in found["acct-in-uk-rg"][0], (
         "its own name is not a parent"
     )
@@ -423,6 +451,22 @@ def test_replication_stays_in_residency(residency_result: CheckResult) -> None:
     assert "fails closed" in found["repl-unknown"][0]
 
 
+def test_new_fail_closed_rules(residency_result: CheckResult) -> None:
+    coverage = by_resource(residency_result, "policy-coverage")
+    assert set(coverage) == {"native-fn"}, "every other case is of a modelled type"
+    assert "aws-native:lambda:Function (aws-native) is not translated" in coverage["native-fn"][0]
+    paths = by_resource(residency_result, "data-path-destination-in-residency")
+    assert "table-eu-replica" not in paths
+    assert "replicas[0] copies the table to us-east-1, outside residency 'eu'" in paths["table-us-replica"][0]
+    attached = by_resource(residency_result, "iam-attached-policy-in-residency")
+    assert set(attached) == {"attach-full"}
+    assert "attached AWS managed policy AmazonBedrockFullAccess grants" in attached["attach-full"][0]
+    profiles = by_resource(residency_result, "bedrock-application-profile-in-stack")
+    assert set(profiles) == {"fn-external-app-profile"}
+    pinned = [v for v in residency_result.violations if v.policy == "residency-pinned"]
+    assert [v.message.split(",")[0] for v in pinned] == ["the policy config pins no residency set"]
+
+
 def test_every_violation_is_mandatory_and_attributed(residency_result: CheckResult) -> None:
     assert residency_result.violations
     assert not any("can't be known during preview" in v.message for v in residency_result.violations)
@@ -502,11 +546,15 @@ def test_europe_accepts_eu_profiles_and_policy_config_overrides(project: Project
         "fn-eu",
         "fn-us",
     }
-    assert all("no residency set is configured" in v.message for v in missing.violations)
+    region = [v for v in missing.violations if v.policy != "residency-pinned"]
+    assert all("no residency set is configured" in v.message for v in region)
     assert all(v.enforcement_level == "advisory" for v in missing.violations)
 
 
-def test_region_resolution_falls_back_to_stack_config(catalog, monkeypatch) -> None:
+def test_region_resolution_reads_what_the_provider_reads(catalog, monkeypatch) -> None:
+    """Without a provider the engine builds the default one from `aws:region`; `crosscloud:aws.region` is never read
+    by the provider, so it never decides where a resource runs. A provider without a region reads the environment at
+    deploy time: unknown here."""
     import pulumi.runtime
 
     ctx = RuleContext(catalog=catalog, residency=catalog.residency("eu"), residency_name="eu", config={})
@@ -516,5 +564,8 @@ def test_region_resolution_falls_back_to_stack_config(catalog, monkeypatch) -> N
     monkeypatch.setattr(
         pulumi.runtime, "get_config", lambda key: {"crosscloud:aws": '{"region": "eu-north-1"}'}.get(key)
     )
-    assert aws_region_of(bucket, ctx) == "eu-north-1"
-    assert list(check_aws_region(bucket, ctx)) == []
+    assert aws_region_of(bucket, ctx) is None
+    [message] = check_aws_region(bucket, ctx)
+    assert "crosscloud:aws.region is not read by the provider" in message
+    on_default = ResourceView("aws:s3/bucket:Bucket", {}, "pulumi:providers:aws", {"version": "7.51.1"})
+    assert aws_region_of(on_default, ctx) is None, "the default provider with no aws:region reads AWS_REGION"

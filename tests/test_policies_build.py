@@ -59,7 +59,11 @@ def test_built_pack_runs_alone(project: Project, tmp_path: Path) -> None:
     assert sorted((v.policy, v.urn, v.message) for v in from_copy.violations) == sorted(
         (v.policy, v.urn, v.message) for v in from_repo.violations
     )
-    assert {v.policy for v in from_copy.violations} == {"aws-region-allowed", "bedrock-profile-prefix-allowed"}
+    assert {v.policy for v in from_copy.violations} == {
+        "aws-region-allowed",
+        "bedrock-profile-prefix-allowed",
+        "residency-pinned",  # no policy config pins the residency set here
+    }
 
 
 def test_build_rejects_unknown_pack(tmp_path: Path, capsys) -> None:

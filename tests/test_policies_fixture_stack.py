@@ -50,6 +50,12 @@ EXPECTED: dict[str, set[str]] = {
     "proprietary-feature-needs-exit-plan": {"guardrail-us-profile"},
     "pinned-model-versions": {"chat-floating-version"},
     "model-parity-across-clouds": {"crosscloud-noncompliant-prod"},  # the stack itself
+    # The fail-closed rules of issue 22 have their cases in tests/test_redteam.py; the fixture trips none of them.
+    "residency-pinned": set(),
+    "policy-coverage": set(),
+    "data-path-destination-in-residency": set(),
+    "iam-attached-policy-in-residency": set(),
+    "bedrock-application-profile-in-stack": set(),
 }
 
 
@@ -84,7 +90,7 @@ def test_each_residency_and_portability_rule_trips(fixture_result: CheckResult) 
         found.setdefault(v.policy, set()).add(where(v.urn))
     for rule in (*residency.RULES, *portability.RULES):
         assert rule.id in EXPECTED, rule.id
-        assert found.get(rule.id) == EXPECTED[rule.id], rule.id
+        assert found.get(rule.id, set()) == EXPECTED[rule.id], rule.id
 
 
 def test_listed_prod_violations_are_mandatory(fixture_result: CheckResult) -> None:
@@ -121,7 +127,7 @@ def test_markdown_report_of_the_fixture(fixture_result: CheckResult, tmp_path: P
     text = render_markdown(fixture_result)
     assert len(text) < 65_536
     assert text.startswith("## crosscloud policy check: `crosscloud-noncompliant/prod` ❌ blocked")
-    assert "| crosscloud-residency | 0.2.0 | 11 |" in text
+    assert "| crosscloud-residency | 0.2.0 | 16 |" in text
     assert "### crosscloud-residency: mandatory (blocks the change)" in text
     assert "**How to fix:**" in text and "<" not in text.replace("&lt;", "")
     residency_at = text.index("### crosscloud-residency: mandatory")

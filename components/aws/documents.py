@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from crosscloud.catalog import AwsOffering
+from crosscloud.catalog import AwsOffering, load_catalog
 
 Document = dict[str, Any]
 
@@ -475,7 +475,9 @@ IAM_PATH = "/crosscloud/"
 
 def ci_deploy_iam_document(partition: str, account: str) -> Document:
     """What the deploy role may do in IAM: manage crosscloud's own roles and policies (path /crosscloud/) and the
-    GitHub OIDC provider, and pass only crosscloud roles. The rest comes from PowerUserAccess (no IAM management)."""
+    GitHub OIDC provider, and pass only crosscloud roles. The rest comes from PowerUserAccess (no IAM management),
+    less every Bedrock action that sends content to a model (the catalog's list): PowerUserAccess would otherwise
+    let CI invoke any model through any profile, global ones included, and deploying never needs to."""
     iam = f"arn:{partition}:iam::{account}"
     roles, policies = f"{iam}:role{IAM_PATH}*", f"{iam}:policy{IAM_PATH}*"
     return {
@@ -514,5 +516,11 @@ def ci_deploy_iam_document(partition: str, account: str) -> Document:
                 "Resource": f"{iam}:oidc-provider/{GITHUB_OIDC_HOST}",
             },
             {"Sid": "PassCrosscloudRoles", "Effect": "Allow", "Action": "iam:PassRole", "Resource": roles},
+            {
+                "Sid": "NoModelInvocation",
+                "Effect": "Deny",
+                "Action": list(load_catalog().aws_iam.bedrock_actions.prompt),
+                "Resource": "*",
+            },
         ],
     }  # fmt: skip

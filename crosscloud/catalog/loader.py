@@ -13,9 +13,11 @@ from pydantic import BaseModel, ValidationError
 from crosscloud.catalog.offerings import AwsOffering, AzureOffering, ResidencySet
 from crosscloud.catalog.schema import (
     ANY,
+    AwsIamFile,
     AzureSkusFile,
     BedrockProfilesFile,
     GpusFile,
+    ManagedPolicy,
     Model,
     ModelsFile,
     RegionsFile,
@@ -57,7 +59,9 @@ class Catalog:
         self.bedrock_profiles = _read(directory, "bedrock_profiles.yaml", BedrockProfilesFile)
         self.models_file = _read(directory, "models.yaml", ModelsFile)
         self.gpus = _read(directory, "gpus.yaml", GpusFile)
+        self.aws_iam = _read(directory, "aws_iam.yaml", AwsIamFile)
         self._check()
+        self._check_aws_iam()
 
     # -- consistency -------------------------------------------------------------------------------------------
     def _check(self) -> None:
@@ -117,6 +121,30 @@ class Catalog:
             for sku_name, gpu in table.items():
                 for kind, regions in gpu.reservations.items():
                     regions_known(f"gpus.yaml: {cloud}.{sku_name}.reservations.{kind}", cloud, regions)  # type: ignore[arg-type]
+
+    def _check_aws_iam(self) -> None:
+        iam = self.aws_iam
+        if iam.bedrock_actions.source not in iam.sources:
+            raise CatalogError(f"aws_iam.yaml: bedrock_actions.source: unknown source key {iam.bedrock_actions.source}")
+        for pattern in iam.bedrock_actions.prompt + iam.bedrock_actions.prompt_free:
+            if pattern.split(":", 1)[0] not in iam.bedrock_actions.services:
+                raise CatalogError(f"aws_iam.yaml: bedrock_actions: {pattern} is not an action of a listed service")
+        for name, policy in iam.managed_policies.items():
+            where = f"aws_iam.yaml: managed_policies.{name}"
+            if policy.source not in iam.sources:
+                raise CatalogError(f"{where}.source: unknown source key {policy.source}")
+            for i, statement in enumerate(policy.statements):
+                if (statement.actions is None) == (statement.not_actions is None):
+                    raise CatalogError(f"{where}.statements[{i}]: set exactly one of actions and not_actions")
+                if (statement.resources is None) == (statement.not_resources is None):
+                    raise CatalogError(f"{where}.statements[{i}]: set exactly one of resources and not_resources")
+
+    def aws_managed_policy(self, arn: str) -> ManagedPolicy | None:
+        """The recorded AWS managed policy of `arn` (arn:<partition>:iam::aws:policy/<path><name>), or None."""
+        head, _, key = arn.partition(":iam::aws:policy/")
+        if not head.startswith("arn:") or not key:
+            return None
+        return self.aws_iam.managed_policies.get(key)
 
     # -- regions and residency ---------------------------------------------------------------------------------
     def regions_of(self, cloud: Cloud) -> list[str]:

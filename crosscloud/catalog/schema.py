@@ -163,3 +163,36 @@ class GpusFile(_Strict):
     sources: dict[str, Source]
     aws: dict[str, GpuSku]
     azure: dict[str, GpuSku]
+
+
+class IamStatement(_Strict):
+    """One statement of a recorded AWS managed policy (only what can match a Bedrock action)."""
+
+    sid: str | None = None
+    effect: Literal["Allow", "Deny"]
+    actions: list[str] | None = None
+    not_actions: list[str] | None = None
+    resources: list[str] | None = None
+    not_resources: list[str] | None = None
+    conditional: bool = False
+
+
+class ManagedPolicy(_Strict):
+    version: str
+    edited: dt.date
+    source: str
+    statements: list[IamStatement]
+
+
+class BedrockActions(_Strict):
+    source: str
+    services: list[str]
+    prompt: list[str]
+    prompt_free: list[str]
+
+
+class AwsIamFile(_Strict):
+    sources: dict[str, Source]
+    bedrock_actions: BedrockActions
+    # key: the managed policy's ARN after "policy/" (e.g. "AmazonBedrockFullAccess", "job-function/ViewOnlyAccess")
+    managed_policies: dict[str, ManagedPolicy]

@@ -8,6 +8,7 @@ preview stays the wire sentinel, which `get()` turns into `Unknown`. The adapter
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import json
 import os
@@ -33,26 +34,18 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 from pulumi_policy.secret import Secret
 
 from crosscloud.catalog import Catalog, ResidencySet, load_catalog
+from policies.rules.normalize import MappedOnDemand, TypeInfo, classify, generic_info, needs_inputs
+from policies.rules.wire import UNKNOWN_SENTINELS as UNKNOWN_SENTINELS
+from policies.rules.wire import is_unknown as is_unknown
 
 RESIDENCY_CONFIG_KEY = "crosscloud:residency"
-# Every unknown sentinel of the Pulumi wire format (string, bool, number, array, asset, archive, object).
-UNKNOWN_SENTINELS = frozenset(
-    {
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "030794c1-ac77-496b-92df-f27374a8bd58",
-        "e48ece36-62e2-4504-bad9-02848725956a",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-    }
-)
-
 # Exemptions: tag `crosscloud:exempt:<rule-id>` = `<yyyy-mm-dd>:<reason>` (valid through that date, UTC). The value
 # uses only characters both clouds accept in tag values (AWS: letters, digits, spaces and _ . : / = + - @).
 EXEMPT_TAG_PREFIX = "crosscloud:exempt:"
 EXEMPT_VALUE = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2}):(?P<reason>.*)$")
 MIN_REASON_CHARS = 10
+# The longest an exemption may run (days from today): one past it exempts nothing, in every pack.
+MAX_EXEMPTION_DAYS = 366
 
 
 class Unknown(Exception):  # noqa: N818 - it is a value state, not an error of the rule
@@ -61,10 +54,6 @@ class Unknown(Exception):  # noqa: N818 - it is a value state, not an error of t
     def __init__(self, path: str) -> None:
         super().__init__(path)
         self.path = path
-
-
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, str) and value in UNKNOWN_SENTINELS
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -164,7 +153,9 @@ def json_value(value: Any, path: str) -> Any:
 
 @dataclass(frozen=True)
 class ResourceView:
-    """What a rule sees of one resource: type token, inputs (wire names), its provider's inputs, and identity."""
+    """What a rule sees of one resource, through the one normalisation (`normalize.py`): the canonical type token,
+    the inputs in that type's shape (wire names), its provider's inputs, and identity. `token` is the type token as
+    registered when it differs (a versioned, parameterized, generic, classic or aws-native one)."""
 
     type: str
     props: Mapping[str, Any]
@@ -173,11 +164,30 @@ class ResourceView:
     urn: str = ""
     name: str = ""
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    token: str = ""
+    provider_urn: str = ""
+    mapped: bool = True
 
     @property
     def tags(self) -> Mapping[str, Any]:
+        """The resource's tags as a map (aws-native sends them as [{key, value}])."""
         tags = self.props.get("tags")
+        if isinstance(tags, list):
+            return {str(t["key"]): t.get("value") for t in tags if isinstance(t, Mapping) and "key" in t}
         return tags if isinstance(tags, Mapping) else {}
+
+    @property
+    def info(self) -> TypeInfo:
+        return classify(self.type)
+
+    @property
+    def cloud(self) -> str | None:
+        return self.info.cloud
+
+    @property
+    def registered(self) -> str:
+        """The type token the program registered."""
+        return self.token or self.type
 
 
 @dataclass(frozen=True)
@@ -185,10 +195,23 @@ class StackView:
     resources: tuple[ResourceView, ...]
 
     def by_urn(self) -> dict[str, ResourceView]:
+        return self._by_urn
+
+    @functools.cached_property
+    def _by_urn(self) -> dict[str, ResourceView]:
         return {r.urn: r for r in self.resources}
 
     def of_type(self, *types: str) -> list[ResourceView]:
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
         return [r for r in self.resources if r.type in types]
+
+    @functools.cached_property
+    def _by_type(self) -> dict[str, list[ResourceView]]:
+        found: dict[str, list[ResourceView]] = {}
+        for r in self.resources:
+            found.setdefault(r.type, []).append(r)
+        return found
 
 
 @dataclass(frozen=True)
@@ -342,6 +365,14 @@ def parse_exemption(key: str, value: Any, today: dt.date) -> Exemption:
         return Exemption(
             rule_id, expires, reason, f"exemption {key} expired on {expires.isoformat()}; renew it or fix the resource"
         )
+    if (expires - today).days > MAX_EXEMPTION_DAYS:
+        return Exemption(
+            rule_id,
+            expires,
+            reason,
+            f"exemption {key} runs to {expires.isoformat()}, more than {MAX_EXEMPTION_DAYS} days, so it exempts "
+            "nothing; allowed: a nearer expiry",
+        )
     return Exemption(rule_id, expires, reason, None)
 
 
@@ -374,17 +405,28 @@ COMMON_CONFIG = {
 
 def view_of(resource: ResourceValidationArgs | PolicyResource) -> ResourceView:
     """What a rule sees of a resource policy's arguments or of one resource a stack policy is handed (the two share
-    their fields; only the latter has property dependencies)."""
+    their fields; only the latter has property dependencies), normalised once: the token is classified (cached per
+    token) and inputs in another shape are translated only when a rule reads them."""
     provider = resource.provider
     deps = getattr(resource, "property_dependencies", None) or {}
+    raw: Mapping[str, Any] = PlainOnDemand(resource.props)
+    info = classify(resource.resource_type)
+    if needs_inputs(info):
+        info = generic_info(raw)
+    props: Mapping[str, Any] = MappedOnDemand(raw, info.mapper) if info.mapper is not None else raw
+    keys = info.dependency_keys
+    provider_info = classify(provider.resource_type) if provider else None
     return ResourceView(
-        type=resource.resource_type,
-        props=PlainOnDemand(resource.props),
-        provider_type=provider.resource_type if provider else None,
+        type=info.type,
+        props=props,
+        provider_type=provider_info.type if provider_info else None,
         provider_props=PlainOnDemand(provider.props) if provider else None,
         urn=resource.urn,
         name=resource.name,
-        property_dependencies={k: tuple(d.urn for d in v) for k, v in deps.items()},
+        property_dependencies={keys.get(k, k): tuple(d.urn for d in v) for k, v in deps.items()},
+        token=resource.resource_type if info.type != resource.resource_type else "",
+        provider_urn=provider.urn if provider else "",
+        mapped=info.mapped,
     )
 
 

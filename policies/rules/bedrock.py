@@ -9,8 +9,12 @@ from the caller's Region; an unknown prefix or model fails closed.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
+import urllib.parse
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -121,38 +125,136 @@ def _ref_from_bare(catalog: Catalog, text: str, path: str) -> ModelRef | None:
     return ModelRef(path, text, kind, None, prefix, model, unknown)
 
 
+# Separators around a model ID inside a longer string: lists, key=value, URL paths and query strings, quotes.
+_TOKEN_SPLIT = re.compile(r"[\s,;|\"'`()<>\[\]{}=&?#/\\]+")
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
+_MAX_DECODED = 1 << 20  # bytes of decoded user data scanned per string (a bomb stops here)
+_REGION = r"(?:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d|eusc-[a-z]+-[a-z]+-\d)"
+# Environment variables (and CLI flags) an SDK reads the calling Region from, and Bedrock endpoint host names.
+REGION_VARIABLES = frozenset(
+    {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_BEDROCK_REGION", "BEDROCK_REGION", "AWS_BEDROCK_RUNTIME_REGION"}
+)
+_REGION_SETTING = re.compile(
+    r"\b(?P<var>" + "|".join(sorted(REGION_VARIABLES)) + r")\b\s*[=:]\s*['\"]?(?P<region>" + _REGION + r")\b"
+    r"|--region[= ]+['\"]?(?P<flag>" + _REGION + r")\b"
+)
+_ENDPOINT = re.compile(
+    r"\bbedrock(?:-runtime|-agent-runtime|-agent|-mantle)?(?:-fips)?\.(?P<region>"
+    + _REGION
+    + r")\.(?:amazonaws\.com|api\.aws)"
+)
+
+
+@dataclass(frozen=True)
+class RegionOverride:
+    """A Region a workload may call Bedrock from, set beside the model IDs: an SDK variable or an endpoint URL."""
+
+    path: str
+    region: str
+    how: str
+
+
+@dataclass
+class Scan:
+    """Every model reference and calling-Region override in a value, strings decoded (JSON, URL, base64, gzip)."""
+
+    refs: list[ModelRef]
+    overrides: list[RegionOverride]
+
+
+def scan(catalog: Catalog, value: Any, path: str = "") -> Scan:
+    found = Scan([], [])
+    _scan(catalog, value, path, found, 0)
+    return found
+
+
 def find_refs(catalog: Catalog, value: Any, path: str = "") -> Iterator[ModelRef]:
-    """Every model reference in `value`, JSON strings (policy documents, container definitions) included."""
+    """Every model reference in `value`: JSON strings (policy documents, container definitions), comma lists, URLs
+    (percent-encoded too), key=value text and base64 (or gzip+base64) user data included."""
+    yield from scan(catalog, value, path).refs
+
+
+def _scan(catalog: Catalog, value: Any, path: str, found: Scan, depth: int) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "tags" and not path:
                 continue
-            yield from find_refs(catalog, item, f"{path}.{key}" if path else str(key))
+            where = f"{path}.{key}" if path else str(key)
+            if str(key).upper() in REGION_VARIABLES and isinstance(item, str):
+                _setting(item, where, str(key), found)
+            _scan(catalog, item, where, found, depth)
+        name = value.get("name")
+        if isinstance(name, str) and name.upper() in REGION_VARIABLES and isinstance(value.get("value"), str):
+            _setting(value["value"], f"{path}.value", name, found)  # [{name, value}] (ECS, containers)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from find_refs(catalog, item, f"{path}[{i}]")
+            _scan(catalog, item, f"{path}[{i}]", found, depth)
     elif isinstance(value, str):
-        stripped = value.strip()
-        if stripped[:1] in "{[":
-            try:
-                yield from find_refs(catalog, json.loads(stripped), path)
-                return
-            except json.JSONDecodeError:
-                pass
-        found = False
-        for match in ARN.finditer(value):
-            found = True
-            yield _ref_from_arn(catalog, match, path)
-        if not found:
-            bare = _ref_from_bare(catalog, stripped, path)
-            if bare is not None:
-                yield bare
+        _scan_text(catalog, value, path, found, depth)
 
 
-def ref_problem(catalog: Catalog, ref: ModelRef, source: str | None, residency: ResidencySet) -> str | None:
-    """Why `ref`, invoked from `source`, may process prompts outside `residency` (None: it stays inside)."""
+def _setting(value: str, path: str, variable: str, found: Scan) -> None:
+    region = value.strip()
+    if re.fullmatch(_REGION, region):
+        found.overrides.append(RegionOverride(path, region, variable))
+
+
+def _scan_text(catalog: Catalog, text: str, path: str, found: Scan, depth: int) -> None:
+    stripped = text.strip()
+    if stripped[:1] in "{[":
+        try:
+            _scan(catalog, json.loads(stripped), path, found, depth)
+            return
+        except json.JSONDecodeError:
+            pass
+    decoded = urllib.parse.unquote(text) if "%" in text else text
+    for match in ARN.finditer(decoded):
+        found.refs.append(_ref_from_arn(catalog, match, path))
+    rest = ARN.sub(" ", decoded)
+    for token in _TOKEN_SPLIT.split(rest):
+        bare = _ref_from_bare(catalog, token.strip(".:"), path) if "." in token else None
+        if bare is not None:
+            found.refs.append(bare)
+    for match in _REGION_SETTING.finditer(decoded):
+        region = match["region"] or match["flag"]
+        found.overrides.append(RegionOverride(path, region, match["var"] or "--region"))
+    for match in _ENDPOINT.finditer(decoded):
+        found.overrides.append(RegionOverride(path, match["region"], "a Bedrock endpoint URL"))
+    if depth < 2 and len(text) >= 24:
+        for blob in _BASE64.findall(text):
+            inner = _decoded_text(blob)
+            if inner is not None:
+                _scan_text(catalog, inner, f"{path} (base64)", found, depth + 1)
+
+
+def _decoded_text(blob: str) -> str | None:
+    """Text a base64 string encodes (gzip inflated, as cloud-init accepts), or None if it is not text."""
+    try:
+        raw = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = zlib.decompressobj(wbits=31).decompress(raw, _MAX_DECODED)
+        except zlib.error:
+            return None
+    try:
+        text = raw[:_MAX_DECODED].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
+    return text if text and printable >= 0.95 * len(text) else None
+
+
+def ref_problem(
+    catalog: Catalog, ref: ModelRef, source: str | None, residency: ResidencySet, via: RegionOverride | None = None
+) -> str | None:
+    """Why `ref`, invoked from `source` (`via` an override beside it, if so), may process prompts outside
+    `residency` (None: it stays inside)."""
     aws = residency.aws
     where = f"{ref.text} at {ref.path}"
+    if via is not None and ref.region is None:
+        where += f" (called from {via.region}: {via.how} at {via.path})"
     if ref.kind in OPAQUE_KINDS or "*" in ref.model_id:
         return None  # resolved through the resource that defines it, its own rule, or the wildcard rule
     if ref.region == "":

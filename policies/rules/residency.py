@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from crosscloud.catalog import Catalog
+from crosscloud.catalog import Catalog, ResidencySet
 from crosscloud.catalog.schema import ANY
 from policies.rules.base import (
     DOCUMENT_PROPERTIES,
+    RESIDENCY_CONFIG_KEY,
     Finding,
     ResourceView,
     Rule,
@@ -23,15 +24,30 @@ from policies.rules.base import (
     each_resource,
     get,
     is_unknown,
-    json_value,
     no_residency,
 )
-from policies.rules.bedrock import find_refs, ref_problem
+from policies.rules.bedrock import ModelRef, find_refs, ref_problem, scan
+from policies.rules.coverage import COVERAGE_CONFIG, check_coverage
+from policies.rules.iam import (
+    IAM_DOCUMENTS,
+    as_list,
+    granted_prompt_actions,
+    has_wildcard,
+    iam_documents,
+    is_allow,
+    statement_reach,
+    statements,
+)
+from policies.rules.paths import check_data_paths
+from policies.rules.references import check_application_profiles, check_attached_policies
 from policies.rules.where import (
+    APPROVED_EXTERNAL_CONFIG,
     AZURE_GLOBAL_TYPES,
-    AZURE_PROVIDER,
-    FOUNDRY_ACCOUNT,
+    AZURE_LOCATIONLESS,
+    AZURE_PROVIDERS,
     AzureLocator,
+    Index,
+    aws_destination,
     aws_region_of,
     is_aws,
     is_azure,
@@ -45,21 +61,15 @@ LOGGING = "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConf
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
-# IAM documents: (type, input holding a JSON policy document or a list of inline policies).
-IAM_DOCUMENTS: dict[str, str] = {
-    "aws:iam/policy:Policy": "policy",
-    "aws:iam/rolePolicy:RolePolicy": "policy",
-    "aws:iam/userPolicy:UserPolicy": "policy",
-    "aws:iam/groupPolicy:GroupPolicy": "policy",
-    "aws:iam/role:Role": "inlinePolicies",
-    "aws:ec2/vpcEndpoint:VpcEndpoint": "policy",
-}
 RESIDENCY_CONFIG = {
     "residency": {
         "type": "string",
         "description": "Residency set to enforce; defaults to the stack's crosscloud:residency",
     }
 }
+# Rules that resolve what a resource names outside the stack take the same list of approved external resources.
+LOCATED_CONFIG = {**RESIDENCY_CONFIG, **APPROVED_EXTERNAL_CONFIG}
+NO_RESIDENCY = ResidencySet(name="(none)", description="", aws=frozenset(), azure=frozenset())
 
 
 # -- AWS region --------------------------------------------------------------------------------------------------
@@ -74,8 +84,10 @@ def check_aws_region(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
     region = aws_region_of(view, ctx)
     if region is None:
         yield (
-            "AWS region is not set on the resource, its provider or the stack (aws:region), so residency cannot be "
-            "proven; set crosscloud:aws.region or region on an explicit provider"
+            "AWS region is not set on the resource or its provider, which then takes AWS_REGION, AWS_DEFAULT_REGION "
+            "or the shared config at deploy time (a policy cannot read them; crosscloud:aws.region is not read by the "
+            "provider), so residency cannot be proven; set region on an explicit provider (crosscloud:aws.region "
+            "does) or aws:region for the default provider"
         )
     elif region not in ctx.residency.aws:
         yield (
@@ -110,10 +122,10 @@ def check_azure_locations(stack: StackView, ctx: RuleContext) -> Iterator[Findin
         for view in azure:
             yield view, no_residency(ctx)
         return
-    locator = AzureLocator(stack)
+    locator = AzureLocator(stack, ctx)
 
     def one(view: ResourceView) -> Iterator[str]:
-        if view.type == AZURE_PROVIDER:
+        if view.type in AZURE_PROVIDERS:
             location = get(view.props, "location")
             if location:
                 problem = azure_location_problem(str(location), ctx.catalog, ctx)
@@ -122,10 +134,15 @@ def check_azure_locations(stack: StackView, ctx: RuleContext) -> Iterator[Findin
             return
         location, how = locator.location(view)
         if location is None:
-            yield (
-                "no Azure location on the resource, its parent, its resource group or its provider, so residency "
-                f"cannot be proven; allowed: {allowed(ctx.residency.azure if ctx.residency else ())}"
+            if how == "nowhere" and view.type in AZURE_LOCATIONLESS:
+                return  # an extension resource with no location of its own (see where.py)
+            reason = (
+                f"{how}, so its location is unknown (fails closed)"
+                if how != "nowhere"
+                else "no Azure location on the resource, its parent or its resource group (or, for a resource "
+                "group, its provider), so residency cannot be proven"
             )
+            yield f"{reason}; allowed: {allowed(ctx.residency.azure if ctx.residency else ())}"
             return
         if location.lower() == "global":
             if view.type not in AZURE_GLOBAL_TYPES:
@@ -177,7 +194,7 @@ def check_deployment_skus(stack: StackView, ctx: RuleContext) -> Iterator[Findin
             yield view, no_residency(ctx)
         return
     residency = ctx.residency
-    locator = AzureLocator(stack)
+    locator = AzureLocator(stack, ctx)
     skus = ctx.catalog.azure_skus.skus
 
     def one(view: ResourceView) -> Iterator[str]:
@@ -188,9 +205,9 @@ def check_deployment_skus(stack: StackView, ctx: RuleContext) -> Iterator[Findin
         if sku not in skus:
             yield f"deployment SKU {sku!r} is not a known SKU (fails closed); known: {', '.join(skus)}"
             return
-        location, _how = locator.location(view)
+        location, how = locator.location(view)
         if location is None:
-            yield f"deployment SKU {sku}: the account's location is not known, so residency cannot be proven"
+            yield f"deployment SKU {sku}: the account's location is not known ({how}), so residency cannot be proven"
             return
         location = normalize_azure_location(location)
         regions = processing_regions(ctx.catalog, location, skus[sku].processing)
@@ -213,7 +230,7 @@ def _member_countries(catalog: Catalog, zone: str, config: Mapping[str, Any]) ->
 
 
 def check_datazone_member(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
-    locator = AzureLocator(stack)
+    locator = AzureLocator(stack, ctx)
     table = ctx.catalog.regions.azure_regions
     skus = ctx.catalog.azure_skus.skus
 
@@ -221,9 +238,9 @@ def check_datazone_member(stack: StackView, ctx: RuleContext) -> Iterator[Findin
         sku = _deployment_sku(view)
         if sku is None or sku not in skus or skus[sku].processing != "data_zone":
             return
-        location, _how = locator.location(view)
+        location, how = locator.location(view)
         if location is None:
-            yield f"{sku} deployment: the account's location is not known, so its data zone cannot be proven"
+            yield f"{sku} deployment: the account's location is not known ({how}), so its data zone cannot be proven"
             return
         location = normalize_azure_location(location)
         zone = table[location].data_zone if location in table else None
@@ -244,12 +261,12 @@ def check_datazone_member(stack: StackView, ctx: RuleContext) -> Iterator[Findin
 def check_spillover(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
     deployments = stack.of_type(DEPLOYMENT)
     skus = ctx.catalog.azure_skus.skus
-    locator = AzureLocator(stack)
+    locator = AzureLocator(stack, ctx)
 
     def account_of(view: ResourceView) -> str:
         """The account's URN where the stack has it (the name may be unknown at preview), else its name."""
-        found = locator.referenced(view, "accountName", (FOUNDRY_ACCOUNT,))
-        return found.urn if found is not None else str(get(view.props, "accountName"))
+        _key, kind, found = locator.parent_of(view)
+        return found.urn if kind == "stack" else f"{kind}:{found}"
 
     by_name: dict[tuple[str, str], ResourceView] = {}
     for view in deployments:
@@ -304,14 +321,15 @@ def check_serverless_endpoints(stack: StackView, ctx: RuleContext) -> Iterator[F
         for view in endpoints:
             yield view, no_residency(ctx)
         return
-    locator = AzureLocator(stack)
+    locator = AzureLocator(stack, ctx)
     residency = ctx.residency
 
     def one(view: ResourceView) -> Iterator[str]:
         location, how = locator.location(view)
-        model = view.props.get("properties", {}).get("modelSettings", {}).get("modelId", "?")
+        settings = get(view.props, "properties.modelSettings")
+        model = settings.get("modelId", "?") if isinstance(settings, Mapping) else "?"
         if location is None:
-            yield f"serverless endpoint for {model}: no location anywhere, so residency cannot be proven"
+            yield f"serverless endpoint for {model}: no location ({how}), so residency cannot be proven"
             return
         normalized = normalize_azure_location(location)
         if normalized not in residency.azure:
@@ -333,12 +351,33 @@ def check_serverless_endpoints(stack: StackView, ctx: RuleContext) -> Iterator[F
 # -- Bedrock references --------------------------------------------------------------------------------------------
 
 
+def _document_refs(view: ResourceView, ctx: RuleContext) -> tuple[list[ModelRef], list[tuple[str, str, bool]]]:
+    """Model references in the Allow statements of an IAM resource's documents that grant content-sending Bedrock
+    actions (literal ARNs), and where their wildcard or negated resources reach: (statement path, message, global)."""
+    refs: list[ModelRef] = []
+    reaches: list[tuple[str, str, bool]] = []
+    residency = ctx.residency or NO_RESIDENCY
+    for path, doc in iam_documents(view):
+        for i, statement in enumerate(statements(doc)):
+            if not is_allow(statement) or not granted_prompt_actions(statement, ctx.catalog):
+                continue
+            where = f"{path}.Statement[{i}]"
+            for resource in as_list(statement.get("Resource")):
+                if not has_wildcard(resource):
+                    refs += find_refs(ctx.catalog, resource, f"{where}.Resource")
+            _granted, found = statement_reach(ctx.catalog, statement, residency)
+            reaches += [(where, r.message, r.global_) for r in found]
+    return refs, reaches
+
+
 def check_bedrock_refs(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
-    if not view.type.startswith("aws:"):
+    if not is_aws(view):
         return
-    list(iam_documents(view))  # an IAM document unknown at preview may hide a reference: fail closed on it
-    refs = list(find_refs(ctx.catalog, dict(view.props)))
-    if not refs:
+    refs, reaches = _document_refs(view, ctx)  # an IAM document unknown at preview may hide a reference
+    document_key = IAM_DOCUMENTS.get(view.type)
+    found = scan(ctx.catalog, {k: v for k, v in view.props.items() if k != document_key})
+    refs += found.refs
+    if not refs and not reaches:
         return
     if ctx.residency is None:
         yield no_residency(ctx)
@@ -348,54 +387,37 @@ def check_bedrock_refs(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
         source = aws_region_of(view, ctx)
     seen: set[str] = set()
     for ref in refs:
-        problem = ref_problem(ctx.catalog, ref, source, ctx.residency)
-        if problem and problem not in seen:
-            seen.add(problem)
-            yield problem
-
-
-def iam_documents(view: ResourceView) -> Iterator[tuple[str, Any]]:
-    """(path, parsed document) for each IAM policy document of an IAM resource; unknown raises."""
-    key = IAM_DOCUMENTS.get(view.type)
-    if key is None:
-        return
-    value = get(view.props, key)
-    if value is None:
-        return
-    if key == "inlinePolicies":
-        for i, inline in enumerate(value or []):
-            doc = json_value(get(inline, "policy"), f"inlinePolicies.{i}.policy")
-            if doc is not None:
-                yield f"inlinePolicies[{i}].policy", doc
-        return
-    doc = json_value(value, key)
-    if doc is not None:
-        yield key, doc
-
-
-def statements(doc: Any) -> list[dict[str, Any]]:
-    found = doc.get("Statement", []) if isinstance(doc, Mapping) else []
-    found = [found] if isinstance(found, Mapping) else found
-    return [s for s in found if isinstance(s, Mapping)]  # type: ignore[misc]
-
-
-def as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        problems = [ref_problem(ctx.catalog, ref, source, ctx.residency)]
+        if ref.region is None:
+            problems += [ref_problem(ctx.catalog, ref, o.region, ctx.residency, via=o) for o in found.overrides]
+        for problem in problems:
+            if problem and problem not in seen:
+                seen.add(problem)
+                yield problem
+    for where, message, _global in reaches:
+        text = (
+            f"IAM grant at {where}: {message}, outside residency {ctx.residency.name!r}; allowed: exact "
+            f"foundation-model and profile ARNs in {allowed(ctx.residency.aws)}"
+        )
+        if text not in seen:
+            seen.add(text)
+            yield text
 
 
 def check_global_grants(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
-    for path, doc in iam_documents(view):
-        for i, statement in enumerate(statements(doc)):
-            if statement.get("Effect") != "Allow":
-                continue
-            for ref in find_refs(ctx.catalog, as_list(statement.get("Resource")), f"{path}.Statement[{i}].Resource"):
-                if ref.prefix == "global" or ref.region == "":
-                    yield (
-                        f"IAM grant {ref.text} allows global cross-Region inference (any commercial Region); allowed: "
-                        "profile and foundation-model ARNs in Regions of the residency set"
-                    )
+    refs, reaches = _document_refs(view, ctx)
+    for ref in refs:
+        if ref.prefix == "global" or ref.region == "":
+            yield (
+                f"IAM grant {ref.text} allows global cross-Region inference (any commercial Region); allowed: "
+                "profile and foundation-model ARNs in Regions of the residency set"
+            )
+    for where, message, is_global in reaches:
+        if is_global:
+            yield (
+                f"IAM grant at {where} allows global cross-Region inference ({message}); allowed: exact profile and "
+                "foundation-model ARNs in Regions of the residency set"
+            )
 
 
 def check_guardrail_profile(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
@@ -426,61 +448,41 @@ def check_guardrail_profile(view: ResourceView, ctx: RuleContext) -> Iterator[st
 # -- logging and replication destinations ------------------------------------------------------------------------
 
 
-def _named(stack: StackView, types: tuple[str, ...], key: str) -> dict[str, ResourceView]:
-    found = {}
-    for view in stack.of_type(*types):
-        name = view.props.get(key)
-        if isinstance(name, str) and not is_unknown(name):
-            found[name] = view
-    return found
-
-
-def _destination(
-    stack: StackView,
-    view: ResourceView,
-    name: Any,
-    named: dict[str, ResourceView],
-    types: tuple[str, ...],
-    dep_key: str,
-) -> ResourceView | None:
-    if isinstance(name, str) and not is_unknown(name) and name in named:
-        return named[name]
-    by_urn = stack.by_urn()
-    candidates = [by_urn[u] for u in view.property_dependencies.get(dep_key, ()) if u in by_urn]
-    typed = [c for c in candidates if c.type in types and c.urn != view.urn]
-    return typed[0] if len(typed) == 1 else None
+def _nested(props: Mapping[str, Any], path: str) -> Any:
+    value: Any = props
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
 
 
 def check_logging_destinations(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
-    buckets = _named(stack, BUCKETS, "bucket")
-    groups = _named(stack, (LOG_GROUP,), "name")
+    index = Index(stack)
 
     def one(view: ResourceView) -> Iterator[str]:
         region = aws_region_of(view, ctx)
         targets = (
-            ("loggingConfig.s3Config.bucketName", buckets, BUCKETS, "S3 bucket"),
-            ("loggingConfig.cloudwatchConfig.logGroupName", groups, (LOG_GROUP,), "log group"),
-            ("loggingConfig.cloudwatchConfig.largeDataDeliveryS3Config.bucketName", buckets, BUCKETS, "S3 bucket"),
+            ("loggingConfig.s3Config.bucketName", BUCKETS, "bucket", "S3 bucket"),
+            ("loggingConfig.cloudwatchConfig.logGroupName", (LOG_GROUP,), "name", "log group"),
+            ("loggingConfig.cloudwatchConfig.largeDataDeliveryS3Config.bucketName", BUCKETS, "bucket", "S3 bucket"),
         )
-        for path, named, types, what in targets:
-            name: Any = view.props
-            for part in path.split("."):
-                name = name.get(part) if isinstance(name, Mapping) else None
+        for path, types, name_key, what in targets:
+            name = _nested(view.props, path)
             if name is None:
                 continue
-            target = _destination(stack, view, name, named, types, "loggingConfig")
-            shown = name if not is_unknown(name) else "(unknown)"
-            if target is None:
+            target = aws_destination(
+                index, view, name, types=types, name_key=name_key, dep_key="loggingConfig", ctx=ctx
+            )
+            if target.regions is None:
                 yield (
-                    f"invocation logs go to {what} {shown} that this stack does not manage, so its Region cannot be "
-                    f"proven; allowed: a {what} in {region} declared in this stack"
+                    f"invocation logs go to {what} {target.shown} that this stack does not manage, so its Region "
+                    f"cannot be proven; allowed: a {what} in {region} declared in this stack (or approved_external)"
                 )
                 continue
-            target_region = aws_region_of(target, ctx)
-            if target_region != region:
+            target_region = target.regions[0]
+            if set(target.regions) != {region}:
                 yield (
-                    f"invocation logs for {region} go to {what} {shown} in {target_region}; allowed: the same "
-                    f"Region ({region})"
+                    f"invocation logs for {region} go to {what} {target.shown} in {', '.join(target.regions)}; "
+                    f"allowed: the same Region ({region})"
                 )
             elif ctx.residency is not None and target_region not in ctx.residency.aws:
                 yield f"invocation logs go to {target_region}, outside residency {ctx.residency.name!r}"
@@ -489,30 +491,30 @@ def check_logging_destinations(stack: StackView, ctx: RuleContext) -> Iterator[F
 
 
 def check_replication(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
-    buckets = _named(stack, BUCKETS, "bucket")
     configs = stack.of_type(REPLICATION)
     if configs and ctx.residency is None:
         for view in configs:
             yield view, no_residency(ctx)
         return
+    index = Index(stack)
 
     def one(view: ResourceView) -> Iterator[str]:
         assert ctx.residency is not None
         rules = get(view.props, "rules") or []
         for i, rule in enumerate(rules):
             arn = get(rule, "destination.bucket")
-            name = str(arn).rsplit(":", 1)[-1] if arn and not is_unknown(arn) else arn
-            target = _destination(stack, view, name, buckets, BUCKETS, "rules")
-            if target is None:
+            target = aws_destination(index, view, arn, types=BUCKETS, name_key="bucket", dep_key="rules", ctx=ctx)
+            if target.regions is None:
                 yield (
-                    f"rules[{i}] replicates to bucket {arn} that this stack does not manage, so its Region cannot be "
-                    f"proven; allowed: a bucket in {allowed(ctx.residency.aws)} declared in this stack"
+                    f"rules[{i}] replicates to bucket {target.shown} that this stack does not manage, so its Region "
+                    f"cannot be proven; allowed: a bucket in {allowed(ctx.residency.aws)} declared in this stack"
                 )
                 continue
-            region = aws_region_of(target, ctx)
-            if region not in ctx.residency.aws:
+            outside = [r for r in target.regions if r not in ctx.residency.aws]
+            if outside:
+                name = str(arn).rsplit(":", 1)[-1] if isinstance(arn, str) and not is_unknown(arn) else target.shown
                 yield (
-                    f"rules[{i}] replicates to bucket {name} in {region}, outside residency "
+                    f"rules[{i}] replicates to bucket {name} in {', '.join(outside)}, outside residency "
                     f"{ctx.residency.name!r}; allowed: {allowed(ctx.residency.aws)}"
                 )
 
@@ -535,15 +537,15 @@ AWS_REGION_ALLOWED = Rule(
 
 AZURE_LOCATION_ALLOWED = Rule(
     id="azure-location-allowed",
-    description="Azure resources (location from the resource, its parent, its resource group or its provider) stay "
-    "in regions of the stack's residency set",
+    description="Azure resources (location from the resource, its parent or its resource group; a parent or group "
+    "outside the stack fails closed unless approved) stay in regions of the stack's residency set",
     check_stack=check_azure_locations,
     remediation=(
         "Set crosscloud:azure.location to a region of the residency set, or the resource's (or its resource "
         "group's) location to one; names of the Azure EU regions do not all say 'europe' (swedencentral, ...)."
     ),
     severity="critical",
-    config_properties=RESIDENCY_CONFIG,
+    config_properties=LOCATED_CONFIG,
 )
 
 AZURE_DEPLOYMENT_SKU_ALLOWED = Rule(
@@ -557,7 +559,7 @@ AZURE_DEPLOYMENT_SKU_ALLOWED = Rule(
         "lists what each model offers."
     ),
     severity="critical",
-    config_properties=RESIDENCY_CONFIG,
+    config_properties=LOCATED_CONFIG,
 )
 
 AZURE_DATAZONE_NEEDS_MEMBER_REGION = Rule(
@@ -571,10 +573,11 @@ AZURE_DATAZONE_NEEDS_MEMBER_REGION = Rule(
     ),
     severity="critical",
     config_properties={
+        **APPROVED_EXTERNAL_CONFIG,
         "member_groups": {
             "type": "object",
             "description": "per data zone, the country groups (regions.yaml) whose regions may host DataZone SKUs",
-        }
+        },
     },
 )
 
@@ -595,7 +598,7 @@ AZURE_SERVERLESS_ENDPOINT_REGION = Rule(
     remediation="Create the hub/project and its serverless endpoint in a region of the residency set that offers the "
     "model's serverless route (`crosscloud models --residency <set> --cloud azure`).",
     severity="critical",
-    config_properties=RESIDENCY_CONFIG,
+    config_properties=LOCATED_CONFIG,
 )
 
 BEDROCK_PROFILE_PREFIX_ALLOWED = Rule(
@@ -640,6 +643,7 @@ BEDROCK_LOGGING_DESTINATION_IN_REGION = Rule(
     remediation="Declare the log bucket / log group in this stack with the logging configuration's Region "
     "(same account, same Region, KMS-encrypted).",
     severity="critical",
+    config_properties=LOCATED_CONFIG,
 )
 
 REPLICATION_STAYS_IN_RESIDENCY = Rule(
@@ -649,7 +653,91 @@ REPLICATION_STAYS_IN_RESIDENCY = Rule(
     remediation="Replicate only to a bucket declared in this stack in a Region of the residency set, or drop the "
     "replication rule.",
     severity="critical",
+    config_properties=LOCATED_CONFIG,
+)
+
+
+# -- the stack's residency set is the pack's, not the reviewed stack's -----------------------------------------------
+
+
+def check_residency_pinned(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
+    pinned = ctx.config.get("residency")
+    declared = ctx.stack_config(RESIDENCY_CONFIG_KEY)
+    names = ", ".join(ctx.catalog.residency_names)
+    if not isinstance(pinned, str) or not pinned:
+        yield (
+            None,
+            f"the policy config pins no residency set, so the reviewed stack's own crosscloud:residency "
+            f"({declared!r}) decides what is enforced; allowed: residency-pinned.residency set to one of {names} in "
+            "the pack's policy config",
+        )
+    elif pinned not in ctx.catalog.residency_names:
+        yield None, f"the policy config pins residency {pinned!r}, which is not a residency set; allowed: {names}"
+    elif declared != pinned:
+        yield (
+            None,
+            f"crosscloud:residency is {declared!r} but the policy config pins {pinned!r}; allowed: {pinned!r} "
+            "(a stack cannot move the residency set it is checked against)",
+        )
+
+
+RESIDENCY_PINNED = Rule(
+    id="residency-pinned",
+    description="The stack's crosscloud:residency is the residency set the policy config pins",
+    check_stack=check_residency_pinned,
+    remediation="Pin the residency set in the pack's policy config (policies/config/<stack>/residency.json: "
+    '{"residency-pinned": {"residency": "eu"}}) and set crosscloud:residency to the same set; changing the set is '
+    "a change to the policy config, reviewed as such.",
+    severity="critical",
+    exemptible=False,
     config_properties=RESIDENCY_CONFIG,
+)
+
+POLICY_COVERAGE = Rule(
+    id="policy-coverage",
+    description="Every resource that can hold or process data is of a type the residency rules model (fail closed "
+    "on versioned, generic, classic, aws-native or unknown tokens they cannot read)",
+    check=check_coverage,
+    remediation="Use the typed aws / azure-native resource the rules model, or (for a type that keeps data in its "
+    "own region or location) list it in the policy config policy-coverage.regional_types; exempt a resource only "
+    "with a reason (crosscloud:exempt:policy-coverage).",
+    severity="high",
+    config_properties=COVERAGE_CONFIG,
+)
+
+DATA_PATH_DESTINATION_IN_RESIDENCY = Rule(
+    id="data-path-destination-in-residency",
+    description="Every destination data is copied or sent to (bucket and blob replication, DynamoDB and Cosmos DB "
+    "replicas, log subscriptions, Firehose, EventBridge, Backup copies, interface endpoints, flow logs, diagnostic "
+    "settings, geo-redundant storage) is in the residency set",
+    check_stack=check_data_paths,
+    remediation="Send data only to destinations declared in this stack in a Region or location of the residency "
+    "set (or list an external one with its location in approved_external); use LRS/ZRS storage SKUs.",
+    severity="critical",
+    config_properties=LOCATED_CONFIG,
+)
+
+IAM_ATTACHED_POLICY_IN_RESIDENCY = Rule(
+    id="iam-attached-policy-in-residency",
+    description="Managed policies attached to the stack's principals (AWS managed, known by ARN; customer managed "
+    "of this stack) grant Bedrock inference only inside the residency set, after the principal's explicit denies",
+    check_stack=check_attached_policies,
+    remediation="Attach policies of this stack that grant exact foundation-model and profile ARNs, or deny the "
+    "content-sending Bedrock actions on the principal (the CI deploy role does); an AWS managed policy the catalog "
+    "does not record (aws_iam.yaml) fails closed.",
+    severity="critical",
+    config_properties=LOCATED_CONFIG,
+)
+
+BEDROCK_APPLICATION_PROFILE_IN_STACK = Rule(
+    id="bedrock-application-profile-in-stack",
+    description="An application inference profile named by ARN (in a grant, an environment variable, anywhere) is "
+    "one of this stack's profiles, whose model source is checked, or an approved external one",
+    check_stack=check_application_profiles,
+    remediation="Create the application inference profile in this stack (its modelSource.copyFrom is checked by "
+    "bedrock-profile-prefix-allowed) and reference its ARN, or list the external profile in approved_external.",
+    severity="critical",
+    config_properties=LOCATED_CONFIG,
 )
 
 RULES = (
@@ -664,4 +752,9 @@ RULES = (
     GUARDRAIL_PROFILE_IN_RESIDENCY,
     BEDROCK_LOGGING_DESTINATION_IN_REGION,
     REPLICATION_STAYS_IN_RESIDENCY,
+    RESIDENCY_PINNED,
+    POLICY_COVERAGE,
+    DATA_PATH_DESTINATION_IN_RESIDENCY,
+    IAM_ATTACHED_POLICY_IN_RESIDENCY,
+    BEDROCK_APPLICATION_PROFILE_IN_STACK,
 )

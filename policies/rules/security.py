@@ -16,8 +16,9 @@ from policies.rules.base import (
     each_resource,
     get,
 )
-from policies.rules.residency import DEPLOYMENT, GUARDRAIL, LOGGING, as_list, iam_documents, statements
-from policies.rules.where import FOUNDRY_ACCOUNT
+from policies.rules.iam import as_list, glob_may_start, has_wildcard, iam_documents, is_allow, statements
+from policies.rules.residency import DEPLOYMENT, GUARDRAIL, LOGGING, SERVERLESS_ENDPOINT
+from policies.rules.where import FOUNDRY_ACCOUNT, ML_WORKSPACE
 
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
 SERVICE_CREDENTIAL = "aws:iam/serviceSpecificCredential:ServiceSpecificCredential"
@@ -26,35 +27,76 @@ ALLOWED_WILDCARD_ACTIONS = ["bedrock:List*", "bedrock:Get*"]
 INVOKE_ACTIONS = ("bedrock:invokemodel", "bedrock:invokemodelwithresponsestream", "bedrock:converse")
 
 
+BEDROCK_SERVICES = ("bedrock:", "bedrock-mantle:")
+
+
+def _lower(value: object) -> str:
+    return str(value).strip().lower() if value is not None else ""
+
+
+def _ai_hub(view: ResourceView) -> bool:
+    """A Foundry account, or an ML workspace that is not a hub's project (a project takes its hub's network)."""
+    if view.type == FOUNDRY_ACCOUNT:
+        return True
+    return view.type == ML_WORKSPACE and _lower(get(view.props, "kind")) != "project"
+
+
 def check_local_auth(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
-    if view.type != FOUNDRY_ACCOUNT:
-        return
-    if get(view.props, "properties.disableLocalAuth") is not True:
-        yield "Foundry account allows API keys (properties.disableLocalAuth is not true); allowed: Entra ID only"
+    if view.type == FOUNDRY_ACCOUNT:
+        if get(view.props, "properties.disableLocalAuth") is not True:
+            yield "Foundry account allows API keys (properties.disableLocalAuth is not true); allowed: Entra ID only"
+    elif view.type == SERVERLESS_ENDPOINT:
+        mode = get(view.props, "properties.authMode")
+        if _lower(mode) != "aad":
+            yield f"serverless endpoint accepts API keys (properties.authMode {mode or 'unset'}); allowed: AAD"
+
+
+def _public_ranges(acls: object) -> list[str]:
+    """The ipRules of a network ACL: each admits that internet range (Azure takes only public addresses there)."""
+    rules = acls.get("ipRules") if isinstance(acls, dict) else None
+    found = []
+    for rule in rules if isinstance(rules, list) else []:
+        value = rule.get("value") if isinstance(rule, dict) else rule
+        if value:
+            found.append(str(value))
+    return found
 
 
 def check_network(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
-    if view.type != FOUNDRY_ACCOUNT or ctx.config.get("allow_public") is True:
+    if not _ai_hub(view) or ctx.config.get("allow_public") is True:
         return
-    public = get(view.props, "properties.publicNetworkAccess")
-    default_action = get(view.props, "properties.networkAcls.defaultAction")
-    if public != "Disabled" and default_action != "Deny":
-        yield (
-            f"Foundry account is reachable from the internet (publicNetworkAccess {public or 'unset'}, no deny-by-"
-            "default ACL); allowed: publicNetworkAccess Disabled with a private endpoint"
-        )
+    base = "properties." if view.type == FOUNDRY_ACCOUNT else ""
+    what = "Foundry account" if view.type == FOUNDRY_ACCOUNT else "ML workspace"
+    public = get(view.props, f"{base}publicNetworkAccess")
+    if _lower(public) == "disabled":
+        return
+    acls = get(view.props, f"{base}networkAcls") if view.type == FOUNDRY_ACCOUNT else None
+    default_action = get(acls, "defaultAction") if isinstance(acls, dict) else None
+    ranges = _public_ranges(acls)
+    if _lower(default_action) == "deny" and not ranges:
+        return
+    detail = f"ipRules admit {', '.join(ranges)}" if ranges else "no deny-by-default ACL"
+    yield (
+        f"{what} is reachable from the internet (publicNetworkAccess {public or 'unset'}, {detail}); allowed: "
+        "publicNetworkAccess Disabled with a private endpoint"
+    )
 
 
 def check_managed_identity(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
-    if view.type != FOUNDRY_ACCOUNT:
+    if not _ai_hub(view):
         return
-    kind = str(get(view.props, "identity.type") or "None")
-    if kind == "None":
-        yield "Foundry account has no managed identity; allowed: identity.type SystemAssigned or UserAssigned"
+    kind = _lower(get(view.props, "identity.type")) or "none"
+    if kind == "none":
+        what = "Foundry account" if view.type == FOUNDRY_ACCOUNT else "ML workspace"
+        yield f"{what} has no managed identity; allowed: identity.type SystemAssigned or UserAssigned"
 
 
 def _bedrock_action(action: str) -> bool:
-    return action == "*" or action.lower().startswith("bedrock:")
+    return action == "*" or any(glob_may_start(action, s, fold=True) for s in BEDROCK_SERVICES)
+
+
+def _exact_bedrock_action(action: str) -> bool:
+    return not has_wildcard(action) and action.lower().startswith(BEDROCK_SERVICES)
 
 
 def _wildcard_allowed(action: str, allowed: list[str]) -> bool:
@@ -92,26 +134,29 @@ def check_bedrock_wildcards(view: ResourceView, ctx: RuleContext) -> Iterator[st
     allowed = [str(a) for a in raw] if isinstance(raw, list) else ALLOWED_WILDCARD_ACTIONS
     for path, doc in iam_documents(view):
         for i, statement in enumerate(statements(doc)):
-            if statement.get("Effect") != "Allow":
+            if not is_allow(statement):
                 continue
             where = f"{path} Statement[{i}]"
             actions = as_list(statement.get("Action"))
             if statement.get("NotAction") is not None:
                 yield f"{where} allows everything except NotAction; allowed: explicit bedrock actions"
             for action in actions:
-                if "*" in action and _bedrock_action(action) and not _wildcard_allowed(action, allowed):
+                if has_wildcard(action) and _bedrock_action(action) and not _wildcard_allowed(action, allowed):
                     only = ", ".join(allowed)
                     yield f"{where} grants {action}; allowed: exact bedrock actions (wildcards only {only})"
-            if any(_bedrock_action(a) and "*" not in a for a in actions):
-                for resource in as_list(statement.get("Resource")):
-                    if tag_scoped(statement, resource):
-                        continue
-                    if resource == "*" or resource.endswith("/*") or ":bedrock:*:" in resource:
-                        yield (
-                            f"{where} grants bedrock actions on {resource}; allowed: exact foundation-model and "
-                            "inference-profile ARNs, or a taggable kind in one Region and account narrowed by exact "
-                            "aws:ResourceTag values"
-                        )
+            if not any(_exact_bedrock_action(a) for a in actions):
+                continue
+            if statement.get("NotResource") is not None:
+                yield f"{where} grants bedrock actions on every resource except NotResource; allowed: exact ARNs"
+            for resource in as_list(statement.get("Resource")):
+                if tag_scoped(statement, resource):
+                    continue
+                if has_wildcard(resource):
+                    yield (
+                        f"{where} grants bedrock actions on {resource}; allowed: exact foundation-model and "
+                        "inference-profile ARNs, or a taggable kind in one Region and account narrowed by exact "
+                        "aws:ResourceTag values"
+                    )
 
 
 def check_access_keys(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
@@ -126,7 +171,7 @@ def _invokes_bedrock(view: ResourceView) -> bool:
     for _path, doc in iam_documents(view):
         for statement in statements(doc):
             actions = [a.lower() for a in as_list(statement.get("Action"))]
-            if statement.get("Effect") == "Allow" and any(a.startswith(INVOKE_ACTIONS) for a in actions):
+            if is_allow(statement) and any(a.startswith(INVOKE_ACTIONS) for a in actions):
                 return True
     return False
 
@@ -179,14 +224,16 @@ def check_diagnostics(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
 
 AI_LOCAL_AUTH_DISABLED = Rule(
     id="ai-local-auth-disabled",
-    description="Foundry accounts accept Entra ID tokens only (no API keys)",
+    description="Foundry accounts and serverless endpoints accept Entra ID tokens only (no API keys)",
     check=check_local_auth,
-    remediation="Set properties.disableLocalAuth: true and grant callers the Foundry User role on the account.",
+    remediation="Set properties.disableLocalAuth: true on Foundry accounts (and authMode AAD on serverless endpoints) "
+    "and grant callers the Foundry User role.",
     severity="high",
 )
 AI_NETWORK_RESTRICTED = Rule(
     id="ai-network-restricted",
-    description="Foundry accounts are not reachable from the public internet",
+    description="Foundry accounts and ML hubs/workspaces are not reachable from the public internet (an ipRules "
+    "entry admits its range even behind a deny-by-default ACL)",
     check=check_network,
     remediation="Set properties.publicNetworkAccess: Disabled and reach the account through its private endpoint "
     "(crosscloud:azure.network); dev stacks may set policy config allow_public.",
@@ -195,7 +242,8 @@ AI_NETWORK_RESTRICTED = Rule(
 )
 AI_MANAGED_IDENTITY = Rule(
     id="ai-managed-identity",
-    description="Foundry accounts have a managed identity (for keyless access to storage, search and keys)",
+    description="Foundry accounts and ML hubs/workspaces have a managed identity (for keyless access to storage, "
+    "search and keys)",
     check=check_managed_identity,
     remediation="Set identity.type SystemAssigned (or UserAssigned with an identity of the stack).",
     severity="medium",
