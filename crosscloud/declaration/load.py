@@ -28,25 +28,9 @@ NAMESPACE = "crosscloud"
 STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
 
 
-class StackFileLoader(bounded_yaml.StrictKeysLoader):
+class StackFileLoader(bounded_yaml.CoreSchemaLoader):
     """YAML as Pulumi reads stack files (YAML 1.2 core scalars): dates stay strings, only true/false are booleans,
-    and a duplicate key is an error.
-
-    PyYAML follows YAML 1.1, where `NO` is false and `2026-12-07` a date; Pulumi would pass both on as strings.
-    """
-
-
-StackFileLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-StackFileLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+    and a duplicate key is an error."""
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
@@ -142,7 +126,8 @@ def _issue(file: str, error: ErrorDetails) -> ConfigIssue:
     message = error["msg"].removeprefix("Value error, ")
     if error["loc"] and error["loc"][-1] == "[key]":
         message = f"invalid key: {message}"
-    return ConfigIssue(file, path, f"{_short(error['input'])}: {message}")
+    shown = _short(error["input"])
+    return ConfigIssue(file, path, f"{shown}: {message}" if shown else message)
 
 
 ENVIRONMENTS = ("dev", "staging", "prod")
