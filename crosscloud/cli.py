@@ -328,7 +328,7 @@ def _packs(project: Project, stack: str, chosen: list[Path] | None, configs: lis
 def _outputs(args: argparse.Namespace) -> list[Report]:
     """Every report this run writes: check's `--format`/`-o`, then each `--report`."""
     primary = [Report(args.format, args.output)] if args.command == "check" else []
-    return [*primary, *args.report]
+    return [*primary, *getattr(args, "report", [])]
 
 
 def _check_writable(paths: list[tuple[str, Path]]) -> None:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -37,10 +38,18 @@ def test_preview_dev_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert "crosscloud:aws:Network  aws-network" in out and "crosscloud:azure:Network  azure-network" in out
     assert "aws: 55" in out and "azure: 33" in out
     findings = [line for line in out.splitlines() if line.startswith("  [")]
-    # What remains are IAM documents that embed ARNs created in this deployment: deferred to `pulumi up`.
-    assert findings and all(DEFERRED in line and line.startswith("  [advisory/") for line in findings)
-    assert f"{len(findings)} violations: 0 mandatory, {len(findings)} advisory." in out
-    assert "invoke_id': 'openai.gpt-oss-120b-1:0'" in out
+    # Whatever remains is advisory, and grouped: no rule repeats one message per resource.
+    assert all(line.startswith("  [advisory/") for line in findings)
+    assert len(findings) == len({line.split(": ", 1)[0] + line.rsplit(": ", 1)[-1] for line in findings})
+    assert "violations: 0 mandatory" in out or "No policy violations in" in out
+    # the endpoint contract, as a table
+    table = out.split("\nEndpoints:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert table[0].split() == ["ENDPOINT", "CLOUD", "MODEL", "ROUTE", "SKU/PROFILE", "REGION", "PROCESSING"]
+    assert any(row.split()[1:4] == ["aws", "openai.gpt-oss-120b-1:0", "in-region"] for row in table[1:])
+    assert "{'" not in out  # no Python dict printed anywhere
+    # Region and SKU beside the resources of the tree
+    assert "azure-native:cognitiveservices:Deployment  azure-foundry-deployment-chat  (in swedencentral, sku " in out
+    assert "aws:ec2/vpc:Vpc  aws-network-vpc  (in eu-central-1)" in out
 
 
 def test_synth_prod_then_check_graph_matches_preview(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -180,41 +189,68 @@ def test_broken_pack_exits_3_naming_the_pack() -> None:
     assert "RuntimeError: this pack is broken on purpose" in result.stderr
 
 
+def models_json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:
+    assert main(["models", *args, "--format", "json"]) == 0
+    return list(json.loads(capsys.readouterr().out)["offerings"])
+
+
 def test_models_table(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["models", "--residency", "eu", "--cloud", "azure"]) == 0
-    out = capsys.readouterr().out
-    lines = out.splitlines()
-    gpt41 = [line for line in lines if line.startswith("gpt-4.1 ")]
-    assert any(
-        "ProvisionedManaged (regional)" in line and "germanywestcentral, swedencentral" in line for line in gpt41
-    )
-    assert any(
-        "deployment" in line and "Standard (regional)" in line and line.endswith("swedencentral") for line in gpt41
-    )
-    oss = next(line for line in lines if line.startswith("gpt-oss-120b "))
-    assert "no resident offering" in oss
-    cohere = next(line for line in lines if line.startswith("cohere-embed-multilingual-v3 "))
-    assert "serverless API" in cohere and cohere.endswith("swedencentral")
-    assert " aws " not in out
+    rows = models_json(capsys, "--residency", "eu", "--cloud", "azure")
+    gpt41 = {r["offering"]: r["regions"] for r in rows if r["model"] == "gpt-4.1"}
+    assert gpt41["ProvisionedManaged (regional)"] == ["germanywestcentral", "swedencentral"]
+    assert gpt41["Standard (regional)"][-1] == "swedencentral"
+    oss = [r for r in rows if r["model"] == "gpt-oss-120b"]
+    assert [r["offering"] for r in oss] == ["no resident offering"]
+    cohere = next(r for r in rows if r["model"] == "cohere-embed-multilingual-v3")
+    assert cohere["route"] == "serverless API" and cohere["regions"] == ["swedencentral"]
+    assert cohere["offering"].startswith("azureml://registries/azureml-cohere/")  # in full in JSON
+    assert {r["cloud"] for r in rows} == {"azure"}
     assert main(["models", "--residency", "mars"]) == 2
 
 
+def test_models_rows_fit_120_columns_and_read_as_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in ([], ["--residency", "eu"], ["--residency", "us", "--both"], ["--cloud", "azure"]):
+        assert main(["models", *args]) == 0, args
+        out = capsys.readouterr().out
+        assert max(len(line) for line in out.splitlines()) <= 120, args
+    assert main(["models", "--residency", "eu", "--cloud", "azure"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("gpt-4.1 (chat)")
+    block = lines[at + 1 : next(i for i in range(at + 1, len(lines)) if not lines[i].startswith(" "))]
+    assert ["azure", "deployment", "Standard", "(regional)"] in [line.split()[:4] for line in block]
+    cohere = lines[lines.index("cohere-embed-multilingual-v3 (embedding)") + 1]
+    assert "Cohere-embed-v3-multilingual v1 (azureml-cohere)" in cohere and cohere.endswith("swedencentral")
+
+
+def test_models_filters_by_kind_region_and_cloud(capsys: pytest.CaptureFixture[str]) -> None:
+    embeddings = models_json(capsys, "--kind", "embedding")
+    assert embeddings and {r["kind"] for r in embeddings} == {"embedding"}
+    here = models_json(capsys, "--region", "swedencentral")
+    assert here and {r["cloud"] for r in here} == {"azure"} and all(r["regions"] == ["swedencentral"] for r in here)
+    both = models_json(capsys, "--region", "eu-north-1", "--kind", "chat", "--residency", "eu")
+    assert both and all(r["cloud"] == "aws" and r["kind"] == "chat" for r in both)
+    assert main(["models", "--kind", "vision"]) == 2
+    assert "--kind: -: 'vision' is not a model kind; allowed: chat, embedding" in capsys.readouterr().err
+    assert main(["models", "--region", "swedencentrl"]) == 2
+    assert "(did you mean 'swedencentral'?)" in capsys.readouterr().err
+    assert main(["models", "--cloud", "aws", "--region", "swedencentral"]) == 2
+
+
 def test_models_both_lists_only_models_resident_on_both_clouds(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = models_json(capsys, "--residency", "eu", "--both")
+    assert {r["model"] for r in rows} == {"cohere-embed-multilingual-v3", "cohere-embed-english-v3"}
     assert main(["models", "--residency", "eu", "--both"]) == 0
     out = capsys.readouterr().out
-    rows = [line.split()[0] for line in out.splitlines()[1:] if line and not line.startswith(("Resident", "On "))]
-    assert set(rows) == {"cohere-embed-multilingual-v3", "cohere-embed-english-v3"}
     assert "Resident under eu on both clouds: cohere-embed-english-v3, cohere-embed-multilingual-v3" in out
     assert main(["models", "--both"]) == 2
 
 
 def test_models_never_claims_an_unlisted_region(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["models", "--cloud", "azure"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    oss = [line for line in lines if line.startswith("gpt-oss-120b ")]
-    assert len(oss) == 1 and "GlobalStandard: unlisted" in oss[0] and oss[0].rstrip().endswith("-")
-    gpt55 = next(line for line in lines if line.startswith("gpt-5.5 ") and "GlobalStandard" in line)
-    assert len(gpt55.split("(global)")[1].split(",")) == 29, "the matrix's 29 regions, not every catalog region"
+    rows = models_json(capsys, "--cloud", "azure")
+    oss = [r for r in rows if r["model"] == "gpt-oss-120b"]
+    assert [(r["offering"], r["regions"]) for r in oss] == [("GlobalStandard: unlisted", [])]
+    gpt55 = next(r for r in rows if r["model"] == "gpt-5.5" and r["offering"].startswith("GlobalStandard"))
+    assert len(gpt55["regions"]) == 29, "the matrix's 29 regions, not every catalog region"
 
 
 def test_readme_states_the_both_clouds_fact_as_generated(capsys: pytest.CaptureFixture[str]) -> None:

@@ -64,7 +64,7 @@ def test_non_finite_or_negative_pack_timeout(capsys: pytest.CaptureFixture[str])
 
 def test_output_into_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = one_line_exit_2(capsys, "synth", "dev", "-C", str(ROOT), "-o", str(tmp_path / "missing" / "graph.json"))
-    assert "cannot write the output file: No such file or directory" in err
+    assert f"cannot write the graph (-o) here: its folder {tmp_path / 'missing'} does not exist" in err
 
 
 def test_an_unexpected_error_is_exit_3_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
