@@ -19,8 +19,16 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from crosscloud.declaration import bounded_yaml
-from crosscloud.declaration.errors import ConfigIssue, DeclarationError, _short, did_you_mean, join_allowed
+from crosscloud.declaration.errors import (
+    KEY_MATERIAL_SHOWN,
+    ConfigIssue,
+    DeclarationError,
+    _short,
+    did_you_mean,
+    join_allowed,
+)
 from crosscloud.declaration.input_file import read_text
+from crosscloud.declaration.secrets import looks_like_key_material
 from crosscloud.declaration.spec import PlatformSpec
 
 NAMESPACE = "crosscloud"
@@ -106,10 +114,14 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
 
 
 def render_path(loc: tuple[int | str, ...]) -> str:
-    """('endpoints', 0, 'aws', 'model') -> 'crosscloud:endpoints[0].aws.model'."""
+    """('endpoints', 0, 'aws', 'model') -> 'crosscloud:endpoints[0].aws.model'; a key that looks like key material
+    (a tag named with a token) is not shown."""
     text = f"{NAMESPACE}:{loc[0]}" if loc else NAMESPACE
     for part in loc[1:]:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += "." + (KEY_MATERIAL_SHOWN.strip("'") if looks_like_key_material(part) else part)
     return text
 
 

@@ -23,6 +23,8 @@ from crosscloud.engine.graph import SECRET_SHOWN, SECRET_SIG, SECRET_SIG_KEY, Gr
 
 REDACTED = SECRET_SHOWN
 MIN_SECRET_CHARS = 4  # shorter values ("1", "true") would redact ordinary words
+MIN_PART_CHARS = 8  # a part of a secret (a list item, a connection-string value) redacted on its own
+_LIST_SEPARATORS = re.compile(r"[\s,;&|]+")
 
 
 def _leaves(value: Any) -> Iterator[str]:
@@ -86,11 +88,28 @@ def _forms(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= MIN_SECRET_CHARS}
 
 
+def _parts(secret: str) -> set[str]:
+    """`secret` and the parts a rule may quote on their own: what follows (and precedes) its first ':' or '=' (an
+    exemption's reason after its date, a setting's value after its name), and the items of a list or a connection
+    string of at least MIN_PART_CHARS characters."""
+    parts = {secret}
+    for separator in ":=":
+        head, found, tail = secret.partition(separator)
+        if found:
+            parts.update(p.strip() for p in (head, tail) if len(p.strip()) >= MIN_SECRET_CHARS)
+    for item in _LIST_SEPARATORS.split(secret):
+        for piece in (item, item.partition("=")[2]):
+            if len(piece) >= MIN_PART_CHARS:
+                parts.add(piece)
+    return parts
+
+
 class Redactor:
-    """Replaces every form of every secret it was given, and anything shaped like key material, by "[secret]"."""
+    """Replaces every form of every secret it was given (and of its parts), and anything shaped like key material,
+    by "[secret]"."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        forms = sorted({f for s in secrets for f in _forms(s)}, key=lambda f: (-len(f), f))
+        forms = sorted({f for s in secrets for part in _parts(s) for f in _forms(part)}, key=lambda f: (-len(f), f))
         self._pattern = re.compile("|".join(re.escape(f) for f in forms)) if forms else None
 
     @classmethod
