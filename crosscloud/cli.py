@@ -588,7 +588,7 @@ def _guarded(args: argparse.Namespace) -> int:
         what, code = failure
         if args.debug:
             traceback.print_exc()
-        return _fail(f"{what}: {exc}", code)
+        return _fail(" ".join(f"crosscloud: {what}: {exc}".split()), code)  # one line, whatever the exit code
 
 
 def _engine_failure(exc: Exception) -> tuple[str, int] | None:

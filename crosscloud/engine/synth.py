@@ -455,6 +455,9 @@ def _record(
             raise ProgramError(f"{type(origin).__name__}: {origin}{where}{context}", by_program=by_program) from exc
         finally:
             settings._get_rpc_manager().clear()
+            # A failed program leaves futures whose exception nobody retrieves; asyncio would print each one's
+            # traceback when it is collected (at any later moment, on stderr). The failure is reported once, above.
+            loop.set_exception_handler(lambda _loop, _context: None)
             pending = asyncio.all_tasks(loop)
             for task in pending:
                 task.cancel()
