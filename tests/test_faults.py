@@ -166,9 +166,7 @@ def test_two_resources_with_one_urn_are_refused_as_the_engine_does(
     own_program: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     program = own_program / "stacks" / "__main__.py"
-    program.write_text(
-        "import pulumi_aws as aws\naws.s3.Bucket('logs')\naws.s3.Bucket('logs')\n", encoding="utf-8"
-    )
+    program.write_text("import pulumi_aws as aws\naws.s3.Bucket('logs')\naws.s3.Bucket('logs')\n", encoding="utf-8")
     assert main(["synth", "dev", "-C", str(own_program)]) == 2
     err = capsys.readouterr().err
     assert err == (

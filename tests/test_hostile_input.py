@@ -248,8 +248,9 @@ def test_integers_of_hundreds_of_digits(tmp_path: Path, capsys: pytest.CaptureFi
     err = one_line_exit_2(capsys, "synth", "dev", "-C", str(ROOT), "--config-file", str(path))
     assert err == f"{path}: -: line 4: holds an integer of {digits} digits; at most 19 (a 64-bit integer)\n"
     graph_file = tmp_path / "graph.json"
-    graph_file.write_text('{"project": "p", "stack": "dev", "config": {}, "resources": [], "outputs": {"n": '
-                          + "7" * digits + "}}")
+    graph_file.write_text(
+        '{"project": "p", "stack": "dev", "config": {}, "resources": [], "outputs": {"n": ' + "7" * digits + "}}"
+    )
     err = one_line_exit_2(capsys, "check", "--graph", str(graph_file), "-C", str(ROOT))
     assert err == f"{graph_file}: -: holds an integer of {digits} digits; at most 19 (a 64-bit integer)\n"
 
