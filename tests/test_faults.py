@@ -189,7 +189,8 @@ def test_analyze_stack_time_scales_with_the_stack_and_the_message_names_the_opti
         "import time\n"
         "from pulumi_policy import EnforcementLevel, PolicyPack, StackValidationPolicy\n"
         "PolicyPack(name='slow-stack', enforcement_level=EnforcementLevel.MANDATORY, policies=[\n"
-        "    StackValidationPolicy(name='slow', description='sleeps', validate=lambda args, report: time.sleep(60))])\n",
+        "    StackValidationPolicy(name='slow', description='sleeps',\n"
+        "                          validate=lambda args, report: time.sleep(60))])\n",
         encoding="utf-8",
     )
     graph_file = tmp_path / "graph.json"

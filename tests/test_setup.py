@@ -30,7 +30,11 @@ case "$1" in
       site) echo "$HOME/.local" ;;
       venv)
         mkdir -p "$3/bin"
-        printf '#!/bin/sh\necho "venv-python $*" >> "$HOME/calls"\nprintf "#!/bin/sh\\n" > "%s/bin/uv"\nchmod +x "%s/bin/uv"\n' "$3" "$3" > "$3/bin/python"
+        {
+          echo '#!/bin/sh'
+          echo 'echo "venv-python $*" >> "$HOME/calls"'
+          echo "printf '#!/bin/sh\\n' > '$3/bin/uv'; chmod +x '$3/bin/uv'"
+        } > "$3/bin/python"
         chmod +x "$3/bin/python" ;;
       pip)
         case "$*" in
