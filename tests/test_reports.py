@@ -226,7 +226,7 @@ def test_markdown_groups_a_flood_into_one_entry() -> None:
     text = render_markdown(result(flood()))
     entries = [line for line in text.splitlines() if line.startswith("- ")]
     assert len(entries) == 3
-    assert "- &lt;resource&gt; lacks tag 'owner': on **78 resources**" in entries
+    assert "- **78 resources**: &lt;resource&gt; lacks tag 'owner'" in entries
     assert "<details><summary>the 78 resources</summary>" in text
     assert text.count("`bucket-0") == 78
     assert "#### `rule-a` · high · 79" in text
@@ -247,7 +247,7 @@ def test_markdown_at_500_findings_stays_readable_and_under_the_limit() -> None:
     text = render_markdown(result([*flood(400)[:400], *distinct]))
     assert len(text) < GITHUB_COMMENT_LIMIT
     assert "**Truncated:**" not in text
-    assert "on **400 resources**" in text and text.count("`fn-") == 100
+    assert "- **400 resources**: " in text and text.count("`fn-") == 100
     assert "| crosscloud-x | 0.2.0 | 2 | 400 | 100 |" in text
 
 

@@ -89,14 +89,13 @@ def _policy_block(policy: str, violations: list[Violation], meta: PolicyMeta | N
     if description:
         lines += [f"_{escape(description)}_", ""]
     for finding in group(violations):
-        if len(finding.violations) == 1:
-            lines.append(f"- {code(resource_label(finding.urns[0]))}: {escape(finding.message)}")
-        elif len(finding.violations) <= INLINE_RESOURCES:
-            lines.append(f"- {escape(finding.message)}: on {_resources(finding.violations)}")
+        if len(finding.violations) <= INLINE_RESOURCES:  # the resources, then what is wrong with them
+            message = finding.text_for(finding.violations[0]) if len(finding.violations) == 1 else finding.message
+            lines.append(f"- {_resources(finding.violations)}: {escape(message)}")
         else:
             count = len(finding.violations)
             lines += [
-                f"- {escape(finding.message)}: on **{count} resources**",
+                f"- **{count} resources**: {escape(finding.message)}",
                 f"  <details><summary>the {count} resources</summary>",
                 "",
                 f"  {_resources(finding.violations)}",
