@@ -65,6 +65,14 @@ def version() -> str:
         return "unknown (not installed as a package)"
 
 
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked for (package metadata is not read on every start)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"crosscloud {version()}")
+        parser.exit()
+
+
 @dataclass(frozen=True)
 class Report:
     """One rendering of the check's result and where it goes (None: stdout)."""
@@ -157,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="crosscloud", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
-    parser.add_argument("--version", action="version", version=f"crosscloud {version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser(
         "preview", parents=[common, packs, reports, stack_file], help="offline preview of a stack with policy results"

@@ -464,6 +464,7 @@ def test_the_engine_reports_each_phase_with_its_counts(monkeypatch: pytest.Monke
     from crosscloud.engine import check
     from crosscloud.engine.progress import PROGRESS, Progress
 
+    PROGRESS.start("")
     seen: list[tuple[str, int]] = []
     real_start = Progress.start
 

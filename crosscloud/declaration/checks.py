@@ -128,18 +128,21 @@ class _Checker:
         and workloads become resources named after them; a provisioned Azure endpoint `x` also creates the
         pay-per-token deployment `x-spillover` on the same account."""
         spec = self.spec
-        for items, key in ((spec.gpu, "crosscloud:gpu"), (spec.identity.workloads, "crosscloud:identity.workloads")):
+        named = (
+            ("crosscloud:gpu", [g.name for g in spec.gpu]),
+            ("crosscloud:identity.workloads", [w.name for w in spec.identity.workloads]),
+        )
+        for key, names in named:
             first: dict[str, int] = {}
-            for i, item in enumerate(items):
-                if item.name in first:
+            for i, name in enumerate(names):
+                if name in first:
                     self.add(
                         f"{key}[{i}].name",
-                        item.name,
-                        f"is declared twice (also {key}[{first[item.name]}]); the resources named after it would "
-                        "collide",
+                        name,
+                        f"is declared twice (also {key}[{first[name]}]); the resources named after it would collide",
                         "a name of its own",
                     )
-                first.setdefault(item.name, i)
+                first.setdefault(name, i)
         deployments = {e.name: i for i, e in enumerate(spec.endpoints) if e.azure is not None}
         for i, endpoint in enumerate(spec.endpoints):
             if endpoint.azure is None or not endpoint.azure.throughput.provisioned:
