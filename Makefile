@@ -1,15 +1,17 @@
 # crosscloud developer entry points. A fresh machine needs only python3 (3.11+), make and git:
 # uv is bootstrapped into ~/.local by scripts/ensure-uv, and uv installs everything else from uv.lock.
 UV := $(shell sh scripts/ensure-uv)
-RUN := $(UV) run --frozen
-# Compile every installed module to bytecode at install (and whenever `uv run` syncs): where .pyc files are not
-# written at run time (PYTHONDONTWRITEBYTECODE=1, common in CI images), ~840 modules were recompiled on every run.
-export UV_COMPILE_BYTECODE := 1
+# `.venv/.synced` syncs the environment (once, and again when pyproject.toml or uv.lock change); every other target
+# runs in it without syncing again. An implicit sync on each `uv run` re-compiled the whole environment's bytecode
+# ("Bytecode compiled 11678 files", 1-2.5 s) on every make target.
+RUN := $(UV) run --frozen --no-sync
 
-.PHONY: preview preview-prod test lint typecheck ci clean packs bench
+.PHONY: preview preview-prod cli test lint typecheck ci clean packs bench
 
+# Every installed module is compiled to bytecode once, here: where .pyc files are not written at run time
+# (PYTHONDONTWRITEBYTECODE=1, common in CI images), ~840 modules were otherwise recompiled on every run.
 .venv/.synced: pyproject.toml uv.lock
-	$(UV) sync --frozen --compile-bytecode
+	$(UV) sync --frozen --compile-bytecode --quiet
 	.venv/bin/python -m compileall -q crosscloud components policies stacks
 	@touch $@
 
@@ -19,6 +21,10 @@ preview: .venv/.synced
 
 preview-prod: .venv/.synced
 	$(RUN) crosscloud preview prod
+
+## Any crosscloud command: make cli ARGS="check prod --format markdown" (or run .venv/bin/crosscloud directly).
+cli: .venv/.synced
+	$(RUN) crosscloud $(ARGS)
 
 ## Self-contained copies of the policy packs (rules and catalog vendored) for `pulumi policy publish`: dist/packs/<pack>.
 packs: .venv/.synced

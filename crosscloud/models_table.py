@@ -1,4 +1,5 @@
-"""`crosscloud models`: where each catalog model can run, by which route, optionally under a residency set.
+"""`crosscloud models`: where each catalog model can run, by which route, optionally under a residency set, of one
+kind, in one Region or on one cloud; as a table that fits 120 columns, or as JSON.
 
 Every region shown comes from a catalog row with a source; a deployment SKU whose matrix lists no region is shown as
 "unlisted" and never as offered.
@@ -6,11 +7,18 @@ Every region shown comes from a catalog row with a source; a deployment SKU whos
 
 from __future__ import annotations
 
+import json
+import re
+import textwrap
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from crosscloud.catalog import AwsOffering, AzureOffering, Catalog, ResidencySet
 from crosscloud.catalog.loader import Cloud
+
+WIDTH = 120
+UNVERIFIED = "*"
+_AZUREML = re.compile(r"azureml://registries/([^/]+)/models/([^/]+)(?:/versions/([^/]+))?")
 
 
 @dataclass(frozen=True)
@@ -19,27 +27,28 @@ class Row:
     cloud: Cloud
     kind: str
     route: str
-    offering: str
+    offering: str  # the identifier to use (Bedrock invoke ID, Azure SKU, azureml asset ID), in full
+    verified: bool
     regions: list[str]
 
 
-def _aws_way(offer: AwsOffering) -> tuple[str, str]:
+def _aws_way(offer: AwsOffering) -> tuple[str, str, bool]:
     route = "in-region" if offer.kind == "in-region" else f"{offer.prefix}. profile"
-    return route, offer.invoke_id + ("" if offer.verified else " (unverified)")
+    return route, offer.invoke_id, offer.verified
 
 
-def _azure_way(offer: AzureOffering) -> tuple[str, str]:
+def _azure_way(offer: AzureOffering) -> tuple[str, str, bool]:
     if offer.route == "serverless":
-        return "serverless API", (offer.serverless_model_id or offer.name) + ("" if offer.verified else " (unverified)")
-    return "deployment", f"{offer.sku} ({offer.processing})" + ("" if offer.verified else " (unverified)")
+        return "serverless API", offer.serverless_model_id or offer.name, offer.verified
+    return "deployment", f"{offer.sku} ({offer.processing})", offer.verified
 
 
 def _ways(
     catalog: Catalog, model: str, cloud: Cloud, residency: ResidencySet | None
-) -> dict[tuple[str, str], list[str]]:
-    """(route, offering) -> regions: every offering, or under a residency only the resident ones."""
+) -> dict[tuple[str, str, bool], list[str]]:
+    """(route, offering, verified) -> regions: every offering, or under a residency only the resident ones."""
     regions = (residency.aws if cloud == "aws" else residency.azure) if residency else catalog.regions_of(cloud)
-    ways: dict[tuple[str, str], list[str]] = defaultdict(list)
+    ways: dict[tuple[str, str, bool], list[str]] = defaultdict(list)
     for region in sorted(regions):
         if cloud == "aws":
             for aws_offer in catalog.aws_offerings(model, region):
@@ -57,19 +66,39 @@ def _unlisted(catalog: Catalog, model: str) -> list[str]:
     return sorted(sku for sku, regions in azure.skus.items() if not regions) if azure else []
 
 
-def rows(catalog: Catalog, residency: ResidencySet | None, clouds: list[Cloud]) -> list[Row]:
+def rows(
+    catalog: Catalog,
+    residency: ResidencySet | None,
+    clouds: list[Cloud],
+    *,
+    kind: str | None = None,
+    region: str | None = None,
+) -> list[Row]:
+    """Every offering of every model (of `kind`) on `clouds`; with `region`, only offerings there (and no
+    "unlisted"/"none" rows: a region filter asks what runs there)."""
     found = []
     for key, model in catalog.models.items():
+        if kind is not None and model.kind != kind:
+            continue
         for cloud in clouds:
             if getattr(model, cloud) is None:
                 continue
             ways = _ways(catalog, key, cloud, residency)
-            for (route, offering), regions in ways.items():
-                found.append(Row(key, cloud, model.kind, route, offering, regions))
+            if region is not None:
+                found += [
+                    Row(key, cloud, model.kind, route, offering, verified, [region])
+                    for (route, offering, verified), regions in ways.items()
+                    if region in regions
+                ]
+                continue
+            for (route, offering, verified), regions in ways.items():
+                found.append(Row(key, cloud, model.kind, route, offering, verified, regions))
             unlisted = _unlisted(catalog, key) if cloud == "azure" and residency is None else []
-            found += [Row(key, cloud, model.kind, "deployment", f"{sku}: unlisted", []) for sku in unlisted]
+            found += [Row(key, cloud, model.kind, "deployment", f"{sku}: unlisted", True, []) for sku in unlisted]
             if not ways and not unlisted:
-                found.append(Row(key, cloud, model.kind, "-", "no resident offering" if residency else "none", []))
+                found.append(
+                    Row(key, cloud, model.kind, "-", "no resident offering" if residency else "none", True, [])
+                )
     return found
 
 
@@ -80,10 +109,14 @@ class ResidencySummary:
     azure_only: list[str]
 
 
-def residency_summary(catalog: Catalog, residency: ResidencySet) -> ResidencySummary:
-    """Which models are resident under `residency` on both clouds, and which on one side only."""
+def residency_summary(catalog: Catalog, residency: ResidencySet, kind: str | None = None) -> ResidencySummary:
+    """Which models (of `kind`) are resident under `residency` on both clouds, and which on one side only."""
     resident: dict[Cloud, set[str]] = {
-        cloud: {m for m in catalog.models_on(cloud) if catalog.resident_regions(m, cloud, residency)}
+        cloud: {
+            m
+            for m in catalog.models_on(cloud)
+            if (kind is None or catalog.models[m].kind == kind) and catalog.resident_regions(m, cloud, residency)
+        }
         for cloud in ("aws", "azure")
     }
     return ResidencySummary(
@@ -93,29 +126,75 @@ def residency_summary(catalog: Catalog, residency: ResidencySet) -> ResidencySum
     )
 
 
-def models_table(catalog: Catalog, residency_name: str | None, cloud: Cloud | None, *, both: bool = False) -> str:
+def short_offering(row: Row) -> str:
+    """The offering as the table shows it: an azureml asset ID as "<model> v<version> (<registry>)", the full ID
+    stays in `--format json`; an unverified row marked with UNVERIFIED."""
+    match = _AZUREML.fullmatch(row.offering)
+    if match:
+        version = f" v{match.group(3)}" if match.group(3) else ""
+        text = f"{match.group(2)}{version} ({match.group(1)})"
+    else:
+        text = row.offering
+    return text + ("" if row.verified else UNVERIFIED)
+
+
+def _table(table: list[Row], regions_header: str) -> list[str]:
+    """A line per model ("<model> (<kind>)"), then a row per offering: cloud, route, offering, and the regions
+    wrapped inside their column, so every line fits WIDTH."""
+    header = ("  CLOUD", "ROUTE", "OFFERING")
+    cells = [(f"  {r.cloud}", r.route, short_offering(r)) for r in table]
+    widths = [max(len(c[i]) for c in [header, *cells]) for i in range(3)]
+    lead_width = sum(widths) + 2 * 3
+    room = max(WIDTH - lead_width, 20)
+
+    def row(cell: tuple[str, str, str], regions: str) -> list[str]:
+        lead = "  ".join(v.ljust(w) for v, w in zip(cell, widths, strict=True)) + "  "
+        wrapped = textwrap.wrap(regions, width=room, break_on_hyphens=False) or ["-"]
+        return [lead + wrapped[0], *(" " * lead_width + more for more in wrapped[1:])]
+
+    lines = ["MODEL (KIND)", *row(header, regions_header)]
+    model = None
+    for cell, r in zip(cells, table, strict=True):
+        if r.model != model:
+            model = r.model
+            lines.append(f"{r.model} ({r.kind})")
+        lines += row(cell, ", ".join(r.regions) if r.regions else "-")
+    return lines
+
+
+def _wrapped(text: str) -> list[str]:
+    return textwrap.wrap(text, width=WIDTH, subsequent_indent="    ", break_on_hyphens=False)
+
+
+def models_table(
+    catalog: Catalog,
+    residency_name: str | None,
+    cloud: Cloud | None,
+    *,
+    both: bool = False,
+    kind: str | None = None,
+    region: str | None = None,
+    as_json: bool = False,
+) -> str:
     residency = catalog.residency(residency_name) if residency_name else None
     clouds: list[Cloud] = [cloud] if cloud else ["aws", "azure"]
-    table = rows(catalog, residency, clouds)
-    summary = residency_summary(catalog, residency) if residency else None
+    table = rows(catalog, residency, clouds, kind=kind, region=region)
+    summary = residency_summary(catalog, residency, kind) if residency else None
     if both and summary is not None:
         table = [r for r in table if r.model in summary.both and r.regions]
-    header = (
-        "MODEL",
-        "CLOUD",
-        "KIND",
-        "ROUTE",
-        "OFFERING",
-        f"RESIDENT IN {residency_name}" if residency else "REGIONS",
-    )
-    cells = [(r.model, r.cloud, r.kind, r.route, r.offering, ", ".join(r.regions) if r.regions else "-") for r in table]
-    widths = [max(len(c[i]) for c in [header, *cells]) for i in range(5)]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(c[:5], widths, strict=True)) + "  " + c[5] for c in [header, *cells]]
+    if as_json:
+        document: dict[str, object] = {"offerings": [asdict(r) for r in table]}
+        if summary is not None:
+            document["residency"] = {"name": residency_name, **asdict(summary)}
+        return json.dumps(document, indent=2) + "\n"
+    lines = _table(table, f"RESIDENT IN {residency_name}" if residency else "REGIONS")
+    if any(not r.verified for r in table):
+        lines += ["", f"{UNVERIFIED} unverified: no primary source confirms this row; shown, never offered in prod"]
     if summary is not None:
         lines += [
             "",
-            f"Resident under {residency_name} on both clouds: {', '.join(summary.both) or 'none'}",
-            f"On AWS only: {', '.join(summary.aws_only) or 'none'}",
-            f"On Azure only: {', '.join(summary.azure_only) or 'none'}",
+            *_wrapped(f"Resident under {residency_name} on both clouds: {', '.join(summary.both) or 'none'}"),
+            *_wrapped(f"On AWS only: {', '.join(summary.aws_only) or 'none'}"),
+            *_wrapped(f"On Azure only: {', '.join(summary.azure_only) or 'none'}"),
         ]
     return "\n".join(line.rstrip() for line in lines) + "\n"

@@ -61,7 +61,7 @@ def test_program_failure_is_a_program_error(project: Project, tmp_path: Path) ->
     [
         ("crashing", r"exited with code 1 before serving: .*RuntimeError: this pack is broken on purpose"),
         ("garbage-port", r"printed 'starting up...' where a port was expected"),
-        ("hanging", r"did not answer Analyze within 2s \(hung\?\)"),
+        ("hanging", r"did not answer Analyze within 2s \(hung\? raise --pack-timeout if not\)"),
         ("dies-in-analyze", r"crashed during Analyze \(exit code 7\)"),
     ],
 )

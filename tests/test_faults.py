@@ -110,7 +110,7 @@ def test_a_hung_pack_that_ignores_sigterm_and_detaches_a_child_is_stopped(
     pidfile = tmp_path / "pids"
     monkeypatch.setenv("CROSSCLOUD_TEST_PIDFILE", str(pidfile))
     started = time.monotonic()
-    with pytest.raises(PackError, match=r"did not answer Analyze within 1s \(hung\?\)"):
+    with pytest.raises(PackError, match=r"did not answer Analyze within 1s \(hung\? raise --pack-timeout if not\)"):
         run_pack(PACKS / "stubborn", small_graph(), rpc_timeout=1)
     assert time.monotonic() - started < 30
     pids = pids_in(pidfile)
@@ -130,6 +130,76 @@ def test_a_program_that_raises_inside_a_component_exits_3_with_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "the program failed" in err and "RuntimeError: component bug" in err
+
+
+@pytest.fixture
+def own_program(tmp_path: Path) -> Path:
+    """A copy of the project whose program is replaced per test (stacks/__main__.py)."""
+    return copy_project(tmp_path / "project")
+
+
+def test_the_users_program_raising_is_its_failure_exit_2_naming_file_and_line(
+    own_program: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = own_program / "stacks" / "__main__.py"
+    program.write_text("import pulumi\n\nraise ValueError('the program is wrong')\n", encoding="utf-8")
+    assert main(["synth", "dev", "-C", str(own_program)]) == 2
+    err = capsys.readouterr().err
+    assert err == "crosscloud: the program failed: ValueError: the program is wrong (at stacks/__main__.py:3)\n"
+
+
+def test_the_users_program_raising_in_an_apply_is_its_failure_too(
+    own_program: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = own_program / "stacks" / "__main__.py"
+    program.write_text(
+        "import pulumi\nimport pulumi_aws as aws\n\n\ndef name(value):\n    raise KeyError(value)\n\n\n"
+        "aws.s3.Bucket('b', bucket=pulumi.Output.from_input('logs').apply(name))\n",
+        encoding="utf-8",
+    )
+    assert main(["synth", "dev", "-C", str(own_program)]) == 2
+    err = capsys.readouterr().err
+    assert err == "crosscloud: the program failed: KeyError: 'logs' (at stacks/__main__.py:6)\n"
+
+
+def test_two_resources_with_one_urn_are_refused_as_the_engine_does(
+    own_program: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    program = own_program / "stacks" / "__main__.py"
+    program.write_text("import pulumi_aws as aws\naws.s3.Bucket('logs')\naws.s3.Bucket('logs')\n", encoding="utf-8")
+    assert main(["synth", "dev", "-C", str(own_program)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "crosscloud: the program failed: Duplicate resource URN "
+        "'urn:pulumi:dev::crosscloud::aws:s3/bucket:Bucket::logs'; try giving it a unique name\n"
+    )
+
+
+def test_analyze_stack_time_scales_with_the_stack_and_the_message_names_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crosscloud.engine.analyzer import STACK_RESOURCES_PER_TIMEOUT, analyze_stack_timeout
+
+    assert analyze_stack_timeout(60, 130) == 60
+    assert analyze_stack_timeout(60, 100_000) == 600 == 60 * 100_000 / STACK_RESOURCES_PER_TIMEOUT
+    pack = tmp_path / "slow-stack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("description: slow AnalyzeStack\nruntime: python\n", encoding="utf-8")
+    (pack / "__main__.py").write_text(
+        "import time\n"
+        "from pulumi_policy import EnforcementLevel, PolicyPack, StackValidationPolicy\n"
+        "PolicyPack(name='slow-stack', enforcement_level=EnforcementLevel.MANDATORY, policies=[\n"
+        "    StackValidationPolicy(name='slow', description='sleeps',\n"
+        "                          validate=lambda args, report: time.sleep(60))])\n",
+        encoding="utf-8",
+    )
+    graph_file = tmp_path / "graph.json"
+    small_graph().write(graph_file)
+    args = ["check", "--graph", str(graph_file), "-C", str(ROOT), "--policy-pack", str(pack), "--pack-timeout", "2"]
+    assert main(args) == 3
+    err = capsys.readouterr().err
+    assert "did not answer AnalyzeStack for 2 resources within 2s (--pack-timeout 2s per 10,000 resources); " in err
+    assert err.rstrip().endswith("if the pack is not hung, raise --pack-timeout")
 
 
 # -- signals (the CLI as its own process) ---------------------------------------------------------------------------
@@ -209,7 +279,7 @@ def test_two_runs_at_once_do_not_disturb_each_other(tmp_path: Path, scratch: Pat
     ("pack", "expected"),
     [
         ("dies-in-analyze", "crashed during Analyze (exit code 7)"),
-        ("hanging", "did not answer Analyze within 3s (hung?)"),
+        ("hanging", "did not answer Analyze within 3s (hung? raise --pack-timeout if not)"),
         ("crashing", "exited with code 1 before serving"),
     ],
 )

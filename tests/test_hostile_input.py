@@ -64,7 +64,7 @@ def test_non_finite_or_negative_pack_timeout(capsys: pytest.CaptureFixture[str])
 
 def test_output_into_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = one_line_exit_2(capsys, "synth", "dev", "-C", str(ROOT), "-o", str(tmp_path / "missing" / "graph.json"))
-    assert "cannot write the output file: No such file or directory" in err
+    assert f"cannot write the graph (-o) here: its folder {tmp_path / 'missing'} does not exist" in err
 
 
 def test_an_unexpected_error_is_exit_3_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
@@ -223,3 +223,133 @@ def test_escape_sequences_and_bidi_controls_never_reach_the_terminal(
 def test_a_directory_is_not_reported_as_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = one_line_exit_2(capsys, "synth", "dev", "-C", str(ROOT), "--config-file", str(tmp_path))
     assert "is a directory, not a stack file" in err
+
+
+# -- issue 22.9: input errors that exited 3 (or hung) ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "tag"),
+    [("!!binary aGVsbG8=", "!!binary"), ("!!timestamp 2026-12-07", "!!timestamp"), ("!!set {a, b}", "!!set")],
+)
+def test_yaml_types_pulumi_config_cannot_carry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, tag: str
+) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(f"config:\n  crosscloud:residency: eu\n  crosscloud:tags:\n    owner: {value}\n")
+    err = one_line_exit_2(capsys, "synth", "dev", "-C", str(ROOT), "--config-file", str(path))
+    assert err == f"{path}: -: line 4: the YAML tag {tag} is not supported; write a plain string, number, " + (
+        "boolean, list or mapping\n"
+    )
+
+
+@pytest.mark.parametrize("digits", [25, 400, 5000])
+def test_integers_of_hundreds_of_digits(tmp_path: Path, capsys: pytest.CaptureFixture[str], digits: int) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(f"config:\n  crosscloud:residency: eu\n  crosscloud:aws:\n    account_id: {'7' * digits}\n")
+    err = one_line_exit_2(capsys, "synth", "dev", "-C", str(ROOT), "--config-file", str(path))
+    assert err == f"{path}: -: line 4: holds an integer of {digits} digits; at most 19 (a 64-bit integer)\n"
+    graph_file = tmp_path / "graph.json"
+    graph_file.write_text(
+        '{"project": "p", "stack": "dev", "config": {}, "resources": [], "outputs": {"n": ' + "7" * digits + "}}"
+    )
+    err = one_line_exit_2(capsys, "check", "--graph", str(graph_file), "-C", str(ROOT))
+    assert err == f"{graph_file}: -: holds an integer of {digits} digits; at most 19 (a 64-bit integer)\n"
+
+
+def test_non_finite_yaml_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("config:\n  crosscloud:residency: eu\n  crosscloud:aws:\n    zones: .inf\n")
+    err = one_line_exit_2(capsys, "synth", "dev", "-C", str(ROOT), "--config-file", str(path))
+    assert "line 4: holds a number that is not finite" in err
+
+
+def test_lone_surrogates_in_config_or_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text('config:\n  crosscloud:residency: "eu\\ud800"\n')
+    err = one_line_exit_2(capsys, "synth", "dev", "-C", str(ROOT), "--config-file", str(path))
+    assert err == f"{path}: -: line 2: holds a lone surrogate escape (\\ud800-\\udfff), which is not text\n"
+    graph_file = tmp_path / "graph.json"
+    graph_file.write_text(
+        '{"project": "p", "stack": "dev", "config": {}, "resources": [{"urn": "u", "type": "t", "name": "n", '
+        '"inputs": {"tags": {"owner": "x\\udc00"}}}]}'
+    )
+    err = one_line_exit_2(capsys, "check", "--graph", str(graph_file), "-C", str(ROOT))
+    assert err == (
+        f"{graph_file}: resources[0].inputs.tags.owner: holds a lone surrogate escape (\\ud800-\\udfff), "
+        "which is not text\n"
+    )
+    # a surrogate pair is an ordinary character
+    graph_file.write_text('{"project": "p", "stack": "dev", "config": {"a:b": "\\ud83d\\ude00"}, "resources": []}')
+    from crosscloud.engine.graph import Graph
+
+    assert Graph.read(graph_file).config == {"a:b": "\U0001f600"}
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_graph_out_onto_a_full_disk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    graph_file = tmp_path / "graph.json"
+    assert main(["synth", "dev", "-C", str(ROOT), "-o", str(graph_file)]) == 0
+    capsys.readouterr()
+    err = one_line_exit_2(
+        capsys, "check", "--graph", str(graph_file), "-C", str(ROOT), *ONE_PACK, "--graph-out", "/dev/full"
+    )
+    assert err == "/dev/full: -: cannot write the output file: No space left on device\n"
+
+
+def test_a_full_disk_for_a_report_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from crosscloud.declaration import input_file
+
+    real_open = Path.open
+
+    def full(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "comment.md":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(input_file.Path, "open", full)
+    target = tmp_path / "comment.md"
+    err = one_line_exit_2(capsys, "check", "dev", "-C", str(ROOT), *ONE_PACK, "--report", f"markdown={target}")
+    assert err == f"{target}: -: cannot write the output file: No space left on device\n"
+
+
+def test_a_fifo_as_graph_is_refused_without_hanging(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "graph.json"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [sys.executable, "-m", "crosscloud.cli", "check", "--graph", str(fifo), "-C", str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == f"{fifo}: -: is not a regular file (a FIFO, device or socket), not a graph file\n"
+
+
+def test_colliding_generated_names_are_refused_in_the_declaration() -> None:
+    config = stack_config("prod")
+    config["crosscloud:gpu"].append(dict(config["crosscloud:gpu"][0]))
+    config["crosscloud:endpoints"].append({"name": "chat-spillover", "azure": {"model": "gpt-4o"}})
+    config["crosscloud:identity"]["workloads"].append(dict(config["crosscloud:identity"]["workloads"][0]))
+    out = problems(config, "Pulumi.prod.yaml")
+    gpus = len(config["crosscloud:gpu"]) - 1
+    workloads = len(config["crosscloud:identity"]["workloads"]) - 1
+    assert (
+        f"Pulumi.prod.yaml: crosscloud:gpu[{gpus}].name: 'finetune' is declared twice (also crosscloud:gpu[0]); "
+        "the resources named after it would collide; allowed: a name of its own"
+    ) in out
+    assert f"crosscloud:identity.workloads[{workloads}].name: " in out
+    assert (
+        "crosscloud:endpoints[6].name: 'chat-spillover' is the name of the spillover deployment of the provisioned "
+        "endpoint 'chat' (crosscloud:endpoints[0]); the two Azure deployments would collide"
+    ) in out
+
+
+ONE_PACK = ("--policy-pack", str(ROOT / "policies" / "governance"))

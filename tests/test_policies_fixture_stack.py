@@ -50,12 +50,13 @@ EXPECTED: dict[str, set[str]] = {
     "proprietary-feature-needs-exit-plan": {"guardrail-us-profile"},
     "pinned-model-versions": {"chat-floating-version"},
     "model-parity-across-clouds": {"crosscloud-noncompliant-prod"},  # the stack itself
-    # The fail-closed rules of issue 22 have their cases in tests/test_redteam.py; the fixture trips none of them.
+    # residency-pinned trips only where a stack moves the goalposts (its cases are in tests/test_redteam.py): the
+    # fixture keeps the residency its packs' config pins, so every other verdict here is judged under 'eu'.
     "residency-pinned": set(),
-    "policy-coverage": set(),
-    "data-path-destination-in-residency": set(),
-    "iam-attached-policy-in-residency": set(),
-    "bedrock-application-profile-in-stack": set(),
+    "policy-coverage": {"sagemaker-endpoint-unmodelled"},
+    "data-path-destination-in-residency": {"logs-subscribed-to-us"},
+    "iam-attached-policy-in-residency": {"worker-bedrock-full-access"},
+    "bedrock-application-profile-in-stack": {"worker-foreign-app-profile"},
 }
 
 

@@ -8,6 +8,8 @@ the last one. Each of these is a clear input error here, never a crash or a sile
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 import yaml
@@ -15,6 +17,12 @@ import yaml
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 200_000  # scalars, sequences and mappings, counting every alias expansion
 MAX_DEPTH = 64
+MAX_INTEGER_DIGITS = 19  # a 64-bit integer; config reaches the engine and packs as JSON numbers (float64)
+# YAML types Pulumi config does not carry (Go's yaml decodes them into other strings or refuses them); PyYAML would
+# build bytes, dates and sets that no later step can pass on.
+_REFUSED_TAGS = {f"tag:yaml.org,2002:{name}": f"!!{name}" for name in ("binary", "timestamp", "set", "omap", "pairs")}
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
 
 
 class YamlLimitError(ValueError):
@@ -45,6 +53,45 @@ class StrictKeysLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+class CoreSchemaLoader(StrictKeysLoader):
+    """YAML as Pulumi reads its files (YAML 1.2 core scalars): dates stay strings, only true/false are booleans, and a
+    duplicate key is an error. PyYAML follows YAML 1.1, where `NO` is false and `2026-12-07` a date; Pulumi would pass
+    both on as strings."""
+
+
+CoreSchemaLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+CoreSchemaLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _scalar_problem(node: yaml.ScalarNode) -> str | None:
+    """Why a scalar cannot be config: a lone surrogate, an integer too long for any consumer, a non-finite float."""
+    try:
+        node.value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds a lone surrogate escape (\\ud800-\\udfff), which is not text"
+    if node.tag == _INT:
+        digits = len(node.value.replace("_", "").lstrip("+-"))
+        if digits > MAX_INTEGER_DIGITS:
+            return f"holds an integer of {digits} digits; at most {MAX_INTEGER_DIGITS} (a 64-bit integer)"
+    if node.tag == _FLOAT:
+        try:
+            number = float(node.value.replace("_", "").lower().replace(".inf", "inf").replace(".nan", "nan"))
+        except ValueError:
+            return None
+        if not math.isfinite(number):
+            return "holds a number that is not finite (.inf, .nan or too large); JSON has no such number"
+    return None
+
+
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
@@ -61,6 +108,14 @@ def _check_size(root: yaml.Node) -> None:
 
     def measure(node: yaml.Node, depth: int) -> tuple[int, int]:
         key = id(node)
+        where = f"line {node.start_mark.line + 1}"
+        if node.tag in _REFUSED_TAGS:
+            raise YamlLimitError(
+                f"{where}: the YAML tag {_REFUSED_TAGS[node.tag]} is not supported; write a plain string, number, "
+                "boolean, list or mapping"
+            )
+        if isinstance(node, yaml.ScalarNode) and (problem := _scalar_problem(node)):
+            raise YamlLimitError(f"{where}: {problem}")
         if key in active:
             raise YamlLimitError(f"line {node.start_mark.line + 1}: an alias refers to its own anchor")
         if key not in measured:

@@ -107,6 +107,7 @@ class _Checker:
             self.azure_dns(endpoints)
         for i, gpu in enumerate(spec.gpu):
             self.gpu(i, gpu, residency)
+        self.unique_resource_names()
         for i, workload in enumerate(spec.identity.workloads):
             for j, name in enumerate(workload.endpoints):
                 if name not in names:
@@ -120,6 +121,41 @@ class _Checker:
         if self.issues or residency is None:
             return None
         return Declaration(spec, residency, tuple(endpoints), self.file)
+
+    def unique_resource_names(self) -> None:
+        """Names the components derive from the declaration must not collide: Pulumi refuses two resources with one
+        URN ("Duplicate resource URN"), and the clouds two deployments or reservations with one name. GPU reservations
+        and workloads become resources named after them; a provisioned Azure endpoint `x` also creates the
+        pay-per-token deployment `x-spillover` on the same account."""
+        spec = self.spec
+        named = (
+            ("crosscloud:gpu", [g.name for g in spec.gpu]),
+            ("crosscloud:identity.workloads", [w.name for w in spec.identity.workloads]),
+        )
+        for key, names in named:
+            first: dict[str, int] = {}
+            for i, name in enumerate(names):
+                if name in first:
+                    self.add(
+                        f"{key}[{i}].name",
+                        name,
+                        f"is declared twice (also {key}[{first[name]}]); the resources named after it would collide",
+                        "a name of its own",
+                    )
+                first.setdefault(name, i)
+        deployments = {e.name: i for i, e in enumerate(spec.endpoints) if e.azure is not None}
+        for i, endpoint in enumerate(spec.endpoints):
+            if endpoint.azure is None or not endpoint.azure.throughput.provisioned:
+                continue
+            spillover = f"{endpoint.name}-spillover"
+            if spillover in deployments:
+                self.add(
+                    f"crosscloud:endpoints[{deployments[spillover]}].name",
+                    spillover,
+                    f"is the name of the spillover deployment of the provisioned endpoint {endpoint.name!r} "
+                    f"(crosscloud:endpoints[{i}]); the two Azure deployments would collide",
+                    f"any name but {spillover!r}",
+                )
 
     def aws_access(self, endpoints: list[ResolvedEndpoint]) -> None:
         """Provisioned throughput only where the catalog documents it; AWS workloads need someone to trust."""
@@ -266,12 +302,31 @@ class _Checker:
         return self.spec.environment == "prod"
 
     def alternatives(self, model: str, cloud: Cloud, region: str, residency: ResidencySet) -> str:
-        """What would work instead: regions where `model` is resident, and models resident in `region`."""
+        """What would work instead: regions where `model` is resident, and models of the same kind (an endpoint
+        that serves chat is offered chat models, never embedding models) resident in `region`."""
         strict = self.verified_only
         elsewhere = self.catalog.resident_regions(model, cloud, residency, verified_only=strict)
         hint = f"regions: {join_allowed(elsewhere)}" if elsewhere else "no region of this residency"
-        here = self.catalog.resident_models(cloud, region, residency, verified_only=strict)
-        return f"{hint}; models resident in {region}: {join_allowed(here)}"
+        kind = self.catalog.models[model].kind
+        here = [
+            m
+            for m in self.catalog.resident_models(cloud, region, residency, verified_only=strict)
+            if self.catalog.models[m].kind == kind
+        ]
+        return f"{hint}; {kind} models resident in {region}: {join_allowed(here)}"
+
+    def resident_skus(self, model: str, region: str, residency: ResidencySet, *, provisioned: bool) -> list[str]:
+        """The deployment SKUs of `model` in `region` that keep processing inside `residency` (verified ones only in
+        prod), pay-per-token or provisioned as asked, in the catalog's order of preference."""
+        return [
+            o.sku
+            for o in self.catalog.azure_offerings(model, region)
+            if o.route == "deployment"
+            and o.sku is not None
+            and o.provisioned == provisioned
+            and o.resident_in(residency)
+            and (o.verified or not self.verified_only)
+        ]
 
     def _unlisted(self, model: str) -> str:
         """' (X: no region published, so unlisted)' for SKUs a source names without a region list."""
@@ -375,6 +430,16 @@ class _Checker:
                 problem = f"has no {kind}offering in {region} that keeps processing inside residency {residency.name!r}"
         if offers:
             problem += f" (offerings: {'; '.join(o.describe() for o in offers)}){self._unverified(offers, residency)}"
+        if choice.sku is not None:  # the SKU was the choice: say which SKUs would do, here and now
+            skus = self.resident_skus(choice.model, region, residency, provisioned=provisioned)
+            allowed = (
+                f"{'provisioned ' if provisioned else ''}SKUs of {choice.model} resident in {region}: {', '.join(skus)}"
+                if skus
+                else f"no {'provisioned ' if provisioned else ''}SKU of {choice.model} in {region} is resident; "
+                + self.alternatives(choice.model, "azure", region, residency)
+            )
+            self.add(where, value, problem, allowed)
+            return None
         self.add(where, value, problem, self.alternatives(choice.model, "azure", region, residency))
         return None
 

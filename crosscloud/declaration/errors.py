@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from crosscloud.declaration.secrets import looks_like_key_material, without_key_material
+
 # C0/C1 controls (escape sequences start here), DEL, and the bidirectional controls that reorder what a reviewer sees
 # ("Trojan Source"): shown as escapes, never sent to a terminal or a report raw.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -17,9 +19,24 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
-def _short(value: object, limit: int = 60) -> str:
+KEY_MATERIAL_SHOWN = "'[redacted: looks like key material]'"
+
+
+def quoted(value: object, limit: int = 60) -> str:
+    """A scalar a user gave, safe to print: its repr, cut to `limit` characters, and never a credential (a value
+    that looks like key material is not shown at all, not even its first characters)."""
+    if isinstance(value, str) and looks_like_key_material(value):
+        return KEY_MATERIAL_SHOWN
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """What a message may quote of a value: a scalar, quoted(); a mapping or list, nothing (it may hold a secret
+    beside the key the message is about, as `crosscloud:tags` does: the message names the key instead)."""
+    if isinstance(value, dict | list | tuple | set | frozenset):
+        return ""
+    return quoted(value, limit)
 
 
 def did_you_mean(given: str, allowed: Iterable[str]) -> str:
@@ -45,11 +62,13 @@ class ConfigIssue:
         line = f"{self.file}: {self.path}: {self.problem}"
         if self.allowed is not None:
             line += f"; allowed: {self.allowed}"
-        return " ".join(printable(line).split())  # one visible line, whatever the inputs contained
+        # One visible line, whatever the inputs contained, and no credential even where a key path holds one.
+        return " ".join(printable(without_key_material(line, KEY_MATERIAL_SHOWN.strip("'"))).split())
 
     @classmethod
     def given(cls, file: str, path: str, value: object, problem: str, allowed: str | None = None) -> ConfigIssue:
-        return cls(file, path, f"{_short(value)} {problem}", allowed)
+        shown = _short(value)
+        return cls(file, path, f"{shown} {problem}" if shown else problem, allowed)
 
 
 class DeclarationError(Exception):

@@ -19,8 +19,16 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from crosscloud.declaration import bounded_yaml
-from crosscloud.declaration.errors import ConfigIssue, DeclarationError, _short, did_you_mean, join_allowed
+from crosscloud.declaration.errors import (
+    KEY_MATERIAL_SHOWN,
+    ConfigIssue,
+    DeclarationError,
+    _short,
+    did_you_mean,
+    join_allowed,
+)
 from crosscloud.declaration.input_file import read_text
+from crosscloud.declaration.secrets import looks_like_key_material
 from crosscloud.declaration.spec import PlatformSpec
 
 NAMESPACE = "crosscloud"
@@ -28,25 +36,9 @@ NAMESPACE = "crosscloud"
 STACK_FILE_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
 
 
-class StackFileLoader(bounded_yaml.StrictKeysLoader):
+class StackFileLoader(bounded_yaml.CoreSchemaLoader):
     """YAML as Pulumi reads stack files (YAML 1.2 core scalars): dates stay strings, only true/false are booleans,
-    and a duplicate key is an error.
-
-    PyYAML follows YAML 1.1, where `NO` is false and `2026-12-07` a date; Pulumi would pass both on as strings.
-    """
-
-
-StackFileLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-StackFileLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+    and a duplicate key is an error."""
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
@@ -122,10 +114,14 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
 
 
 def render_path(loc: tuple[int | str, ...]) -> str:
-    """('endpoints', 0, 'aws', 'model') -> 'crosscloud:endpoints[0].aws.model'."""
+    """('endpoints', 0, 'aws', 'model') -> 'crosscloud:endpoints[0].aws.model'; a key that looks like key material
+    (a tag named with a token) is not shown."""
     text = f"{NAMESPACE}:{loc[0]}" if loc else NAMESPACE
     for part in loc[1:]:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += "." + (KEY_MATERIAL_SHOWN.strip("'") if looks_like_key_material(part) else part)
     return text
 
 
@@ -142,7 +138,8 @@ def _issue(file: str, error: ErrorDetails) -> ConfigIssue:
     message = error["msg"].removeprefix("Value error, ")
     if error["loc"] and error["loc"][-1] == "[key]":
         message = f"invalid key: {message}"
-    return ConfigIssue(file, path, f"{_short(error['input'])}: {message}")
+    shown = _short(error["input"])
+    return ConfigIssue(file, path, f"{shown}: {message}" if shown else message)
 
 
 ENVIRONMENTS = ("dev", "staging", "prod")

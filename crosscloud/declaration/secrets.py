@@ -14,7 +14,8 @@ _RANDOM_RUNS = (
 _PATTERNS = (
     re.compile(r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),  # AWS access key IDs
     re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),  # JWTs (bearer tokens)
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    # A PEM private key, through its END line (or to the end of the text): the base64 body is the secret.
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|.*)", re.DOTALL),
     re.compile(r"(?i)\b(AccountKey|SharedAccessKey|sig)=[A-Za-z0-9%/+]{16,}"),  # connection strings and SAS tokens
     re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),  # GitHub tokens
 )
@@ -29,3 +30,30 @@ def looks_like_key_material(text: str) -> bool:
     if any(p.search(text) for p in _PATTERNS):
         return True
     return any(_mixed(m.group(0)) for p in _RANDOM_RUNS for m in p.finditer(text))
+
+
+def key_material_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds something shaped like a credential: merged, sorted (start, end) spans."""
+    spans = sorted(
+        [m.span() for p in _PATTERNS for m in p.finditer(text)]
+        + [m.span() for p in _RANDOM_RUNS for m in p.finditer(text) if _mixed(m.group(0))]
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def without_key_material(text: str, replacement: str) -> str:
+    """`text` with every credential-shaped run replaced by `replacement`."""
+    spans = key_material_spans(text)
+    if not spans:
+        return text
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], replacement]
+        last = end
+    return "".join([*parts, text[last:]])

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from crosscloud.declaration.errors import quoted
 from crosscloud.declaration.secrets import looks_like_key_material
 
 Cloud = Literal["aws", "azure"]
@@ -480,17 +481,17 @@ class PlatformSpec(_Strict):
         for key, value in tags.items():
             if key.lower().startswith(RESERVED_TAG_PREFIXES):
                 raise ValueError(
-                    f"tag key {key!r} uses a prefix the clouds reserve ({', '.join(RESERVED_TAG_PREFIXES)})"
+                    f"tag key {quoted(key)} uses a prefix the clouds reserve ({', '.join(RESERVED_TAG_PREFIXES)})"
                 )
             if key.lower() in lowered:
                 raise ValueError(
-                    f"tag keys {lowered[key.lower()]!r} and {key!r} differ only in case "
+                    f"tag keys {quoted(lowered[key.lower()])} and {quoted(key)} differ only in case "
                     "(Azure tag names are case-insensitive)"
                 )
             lowered[key.lower()] = key
             if looks_like_key_material(key) or looks_like_key_material(value):
                 raise ValueError(
-                    f"tag {key!r} holds what looks like key material; tags are public metadata, never secrets"
+                    f"tag {quoted(key)} holds what looks like key material; tags are public metadata, never secrets"
                 )
         return tags
 

@@ -35,6 +35,7 @@ from crosscloud.engine.config import go_json
 from crosscloud.engine.graph import Graph, Resource
 from crosscloud.engine.policy_config import ALL, LEVELS, PolicyConfig, PolicyConfigFile, PolicySchema, reconcile
 from crosscloud.engine.processes import CANCEL, RUN_TOKEN_VAR, kill_tagged, raise_cancelled
+from crosscloud.engine.progress import PROGRESS
 from crosscloud.engine.project import POLICY_PACK_FILE, read_yaml_file
 from crosscloud.engine.violations import PackInfo, PolicyMeta, Remediation, Violation
 
@@ -72,6 +73,14 @@ _STDIN_CONFIG_BOOTSTRAP = (
     "sys.argv = ['pulumi.policy', *sys.argv[1:]]; runpy.run_module('pulumi.policy', run_name='__main__')"
 )
 _POLL = 0.1  # seconds between checks for cancellation while waiting on a pack
+# AnalyzeStack sends every resource at once and the pack deserializes all of them once per stack policy: its time
+# grows with the stack (about 13 s for the residency pack at 10,000 resources on the development machine). Its deadline
+# is --pack-timeout per this many resources, never less than --pack-timeout.
+STACK_RESOURCES_PER_TIMEOUT = 10_000
+
+
+def analyze_stack_timeout(rpc_timeout: float, resources: int) -> float:
+    return rpc_timeout * max(1.0, resources / STACK_RESOURCES_PER_TIMEOUT)
 
 
 class PackError(Exception):
@@ -79,7 +88,7 @@ class PackError(Exception):
 
     def __init__(self, pack: Path, problem: str) -> None:
         super().__init__(f"policy pack {pack.name} ({pack}): {problem}")
-        self.pack = pack
+        self.pack, self.problem = pack, problem
 
 
 class _Drain:
@@ -360,17 +369,17 @@ class PackSession:
             self.server.stop(grace=None)
 
     # -- calls ---------------------------------------------------------------------------------------------------
-    def _call(self, method: str, request: Any, *, optional: bool = False) -> Any:
-        return self._answer(method, self._send(method, request), optional=optional)
+    def _call(self, method: str, request: Any, *, optional: bool = False, timeout: float | None = None) -> Any:
+        return self._answer(method, self._send(method, request, timeout), optional=optional, timeout=timeout)
 
-    def _send(self, method: str, request: Any) -> Any:
+    def _send(self, method: str, request: Any, timeout: float | None = None) -> Any:
         """Start a call without waiting for its answer (a grpc future); `_answer` waits for it."""
         assert self.channel is not None
         if self.stub is None:
             self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
-        return getattr(self.stub, method).future(request, timeout=self.rpc_timeout)
+        return getattr(self.stub, method).future(request, timeout=timeout or self.rpc_timeout)
 
-    def _answer(self, method: str, call: Any, *, optional: bool = False) -> Any:
+    def _answer(self, method: str, call: Any, *, optional: bool = False, timeout: float | None = None) -> Any:
         try:
             return self._wait(call, None)  # the call's own deadline bounds it; a cancelled run stops waiting
         except grpc.RpcError as exc:
@@ -378,7 +387,15 @@ class PackSession:
             if optional and code == grpc.StatusCode.UNIMPLEMENTED:
                 return None  # the engine falls back to the older protocol
             if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-                problem = f"did not answer {method} within {self.rpc_timeout:g}s (hung?)"
+                limit = timeout or self.rpc_timeout
+                if method == "AnalyzeStack":
+                    problem = (
+                        f"did not answer AnalyzeStack for {len(self.graph.resources):,} resources within {limit:g}s "
+                        f"(--pack-timeout {self.rpc_timeout:g}s per {STACK_RESOURCES_PER_TIMEOUT:,} resources); "
+                        "if the pack is not hung, raise --pack-timeout"
+                    )
+                else:
+                    problem = f"did not answer {method} within {limit:g}s (hung? raise --pack-timeout if not)"
             elif (code_on_exit := self._exit_code(grace=2.0)) is not None:
                 problem = f"crashed during {method} (exit code {code_on_exit}){self._stderr_tail()}"
             else:
@@ -414,6 +431,7 @@ class PackSession:
         return PackInfo(
             name=info.name,
             version=version,
+            reported_version=info.version,
             path=str(self.pack),
             policies=policies,
             supports_config=info.supportsConfig,
@@ -611,7 +629,7 @@ class PackSession:
                         enforcement_level="advisory",
                         severity=(meta.severity if (meta := info.policies.get(r.policyName)) else ""),
                         urn=resource.urn,
-                        message=" ".join(r.diagnostic.split()),
+                        message=" ".join(self._true_version(r.diagnostic).split()),
                         description=r.description,
                     )
                 )
@@ -654,6 +672,7 @@ class PackSession:
                 return found
             resource, call = waiting.popleft()
             answer = self._answer("Analyze", call)
+            PROGRESS.step()
             found.extend(self._violations(answer, lambda _urn, urn=resource.urn: urn))
 
     def analyze_stack(self, graph: Graph) -> list[Violation]:
@@ -676,12 +695,27 @@ class PackSession:
             )
             for r in graph.resources
         ]
-        response = self._call("AnalyzeStack", analyzer_pb2.AnalyzeStackRequest(resources=resources), optional=True)
+        response = self._call(
+            "AnalyzeStack",
+            analyzer_pb2.AnalyzeStackRequest(resources=resources),
+            optional=True,
+            timeout=analyze_stack_timeout(self.rpc_timeout, len(resources)),
+        )
+        PROGRESS.step()
         if response is None:
             return []
         stack_urn = graph.stack_urn
         # A stack violation names a resource of the stack, else the stack itself (resolveStackPolicyViolationURN).
         return self._violations(response, lambda urn: urn if urn in by_urn else stack_urn)
+
+    def _true_version(self, text: str) -> str:
+        """pulumi_policy writes its own hard-coded version ("0.0.1") into the text of some messages ("can't run
+        policy ... from policy pack 'name@v0.0.1' during preview"); the engine reports PulumiPolicy.yaml's version for
+        the pack (analyzer_plugin.go), so the message names that one too."""
+        info = self.info
+        if info.reported_version and info.reported_version != info.version:
+            return text.replace(f"'{info.name}@v{info.reported_version}'", f"'{info.name}@v{info.version}'")
+        return text
 
     def _violations(self, response: Any, resolve: Any) -> list[Violation]:
         info = self.info
@@ -690,6 +724,7 @@ class PackSession:
             meta = info.policies.get(d.policyName)
             description = d.description or (meta.description if meta else "")
             message = d.message.removeprefix(description).lstrip("\n") if description else d.message
+            message = self._true_version(message)
             level = _LEVELS.get(d.enforcementLevel, "advisory")
             found.append(
                 Violation(

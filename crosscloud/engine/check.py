@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from crosscloud.declaration import ConfigIssue, DeclarationError
-from crosscloud.engine.analyzer import IN_FLIGHT, PackSession
+from crosscloud.engine.analyzer import IN_FLIGHT, PackError, PackSession
 from crosscloud.engine.graph import UNKNOWN, Graph, Resource, name_some
 from crosscloud.engine.policy_config import PolicyConfigFile, parse_policy_config
+from crosscloud.engine.progress import PROGRESS
+from crosscloud.engine.redaction import Redactor
 from crosscloud.engine.violations import CheckResult, Remediation, Violation
 
 T = TypeVar("T")
@@ -171,13 +173,36 @@ def check_graph(
     shared = parse_policy_config(policy_config, "policy config") if policy_config is not None else None
     runs = [p if isinstance(p, PackRun) else PackRun(p, shared) for p in packs]
     graph = graph.copy()
+    redactor = Redactor.for_graph(graph)  # before any remediation can take a secret's marker off
     result = CheckResult(
-        project=graph.project, stack=graph.stack, resources=len(graph.resources), packs=[], graph=graph
+        project=graph.project,
+        stack=graph.stack,
+        resources=len(graph.resources),
+        packs=[],
+        graph=graph,
+        redactor=redactor,
     )
     result.notes.extend(graph.notes)
     deferred = deferred_documents(graph)
     if deferred:
         result.notes.append(deferred_note(deferred))
+    try:
+        _run_packs(graph, runs, result, start_timeout, rpc_timeout, organization, prestarted)
+    except PackError as exc:  # a pack's stderr (a traceback quoting an input) may hold a secret of the graph
+        raise PackError(exc.pack, redactor.text(exc.problem)) from None
+    result.seconds = time.perf_counter() - started
+    return result.redacted()
+
+
+def _run_packs(
+    graph: Graph,
+    runs: list[PackRun],
+    result: CheckResult,
+    start_timeout: float,
+    rpc_timeout: float,
+    organization: str,
+    prestarted: StartedPacks | None,
+) -> None:
     with contextlib.ExitStack() as stack:
         if prestarted is not None and prestarted.fits(graph, runs, organization):
             sessions = prestarted.take(graph)
@@ -212,16 +237,16 @@ def check_graph(
         # Providers first, all of them before any other request is built: their inputs go into every request.
         providers = [r for r in graph.resources if r.type.startswith("pulumi:providers:")]
         others = [r for r in graph.resources if not r.type.startswith("pulumi:providers:")]
+        PROGRESS.start("policy packs: remediate", total=len(graph.resources) * len(sessions))
         for group in (providers, others):
             _remediate(sessions, group, by_urn, result)
+        PROGRESS.start("policy packs: analyze", total=(len(graph.resources) + 1) * len(sessions))
 
         def analyze(session: PackSession) -> list[Violation]:
             return session.analyze_many(graph.resources, by_urn) + session.analyze_stack(graph)
 
         for violations in _parallel(analyze, sessions):
             result.violations.extend(violations)
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 def _remediate(
@@ -241,6 +266,7 @@ def _remediate(
             break
         index, pack, call = waiting.popleft()
         remediations, violations = sessions[pack].remediate_answer(resources[index], call)
+        PROGRESS.step()
         found[index][0].extend(remediations)
         found[index][1].extend(violations)
         if pack + 1 < len(sessions):

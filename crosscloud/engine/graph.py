@@ -130,10 +130,12 @@ class Graph:
             notes=list(self.notes),
         )
 
-    def to_json(self) -> dict[str, Any]:
-        """The graph file's content; secret values (wire secrets, config keys marked secret) are concealed."""
+    def to_json(self, redactor: Any = None) -> dict[str, Any]:
+        """The graph file's content; secret values (wire secrets, config keys marked secret) are concealed, and with
+        a `redactor` (crosscloud.engine.redaction) every other copy of a secret's value too (a remediation may have
+        taken a secret's marker off)."""
         secret = set(self.secret_keys)
-        return {
+        data = {
             "format": GRAPH_FORMAT,
             "project": self.project,
             "stack": self.stack,
@@ -167,9 +169,10 @@ class Graph:
             ],
             "outputs": conceal(self.outputs),
         }
+        return redactor.value(data, key_material=False) if redactor else data
 
-    def write(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+    def write(self, path: Path, redactor: Any = None) -> None:
+        path.write_text(json.dumps(self.to_json(redactor), indent=2) + "\n", encoding="utf-8")
 
     @classmethod
     def read(cls, path: Path) -> Graph:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,14 @@ class Project:
         return sorted(p.parent for p in (self.root / "policies").glob(f"*/{POLICY_PACK_FILE}"))
 
 
+def shipped_packs() -> list[Path]:
+    """The packs crosscloud ships (every folder of the `policies` package with a PulumiPolicy.yaml): what checks a
+    project that has no policies/ folder of its own."""
+    spec = importlib.util.find_spec("policies")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    return sorted(p.parent.resolve() for folder in locations[:1] for p in Path(folder).glob(f"*/{POLICY_PACK_FILE}"))
+
+
 def read_yaml_file(path: Path) -> Any:
     """A small YAML file (Pulumi.yaml, PulumiPolicy.yaml) within the stack file's bounds (size, depth, aliases,
     duplicate keys), or a one-line DeclarationError."""
@@ -41,7 +50,7 @@ def read_yaml_file(path: Path) -> Any:
         if path.stat().st_size > bounded_yaml.MAX_FILE_BYTES:
             raise DeclarationError([ConfigIssue(name, "-", f"larger than {bounded_yaml.MAX_FILE_BYTES // 1024} KiB")])
         text = path.read_bytes().decode("utf-8")
-        return bounded_yaml.load(text) or {}
+        return bounded_yaml.load(text, bounded_yaml.CoreSchemaLoader) or {}
     except UnicodeDecodeError as exc:
         raise DeclarationError([ConfigIssue(name, "-", f"not UTF-8 text (byte {exc.start})")]) from None
     except OSError as exc:

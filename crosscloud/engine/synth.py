@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import importlib.util
 import json
 import re
 import runpy
@@ -19,6 +20,7 @@ import sys
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -31,6 +33,7 @@ from pulumi.runtime.stack import wait_for_rpcs
 from crosscloud.engine.collector import young_collections_only
 from crosscloud.engine.config import engine_config
 from crosscloud.engine.graph import SECRET_SHOWN, STACK_TYPE, UNKNOWN, Graph, Resource, name_some
+from crosscloud.engine.progress import PROGRESS
 from crosscloud.engine.project import Project
 
 # Plausible answers for the invokes a program may make at preview time, keyed by invoke token.
@@ -46,7 +49,56 @@ _DURATION_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, 
 
 
 class ProgramError(Exception):
-    """The Pulumi program itself failed (a bug in the program or a component), not the user's input."""
+    """The Pulumi program failed. `by_program`: the failure is the program's own (it raised, or asked for something
+    the engine refuses, such as two resources with one URN): bad input of the user's. Otherwise it happened inside
+    crosscloud's own code (the engine, a component) and is our failure."""
+
+    def __init__(self, message: str, *, by_program: bool = False) -> None:
+        super().__init__(message)
+        self.by_program = by_program
+
+
+def _package_dir(name: str) -> Path | None:
+    spec = importlib.util.find_spec(name)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    return Path(locations[0]).resolve() if locations else None
+
+
+# crosscloud's own code: a failure whose innermost frame of ours is here is our failure, not the program's.
+OUR_PACKAGES = tuple(d for d in (_package_dir(n) for n in ("crosscloud", "components", "policies")) if d is not None)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and the exceptions it was raised from, outermost first (the SDK wraps a program's exception)."""
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return found
+
+
+def _blame(exc: BaseException, program_dir: Path) -> tuple[bool, str]:
+    """(the program's fault?, ' (at file:line)') from the innermost frame, over the whole exception chain, that is
+    either the program's (under `program_dir`) or ours (OUR_PACKAGES); library frames are skipped."""
+    for link in reversed(_chain(exc)):
+        frames = []
+        tb = link.__traceback__
+        while tb is not None:
+            frames.append((Path(tb.tb_frame.f_code.co_filename), tb.tb_lineno))
+            tb = tb.tb_next
+        for file, line in reversed(frames):
+            resolved = file.resolve() if file.is_absolute() else file
+            if resolved.is_relative_to(program_dir):
+                return True, f" (at {_shown_path(resolved, program_dir)}:{line})"
+            if any(resolved.is_relative_to(d) for d in OUR_PACKAGES):
+                return False, f" (at {_shown_path(resolved, program_dir)}:{line})"
+    return False, _where(exc)
+
+
+def _shown_path(file: Path, program_dir: Path) -> str:
+    root = program_dir.parent
+    return str(file.relative_to(root)) if file.is_relative_to(root) else str(file)
 
 
 class PreviewMocks(mocks.Mocks):
@@ -121,7 +173,7 @@ def go_duration_seconds(text: str) -> float:
         return 0.0
     matches = list(_DURATION.finditer(body))
     if not matches or "".join(m.group(0) for m in matches) != body:
-        raise ProgramError(f"unable to parse customTimeout Value {text}")
+        raise ProgramError(f"unable to parse customTimeout Value {text}", by_program=True)
     seconds = sum(float(m.group(1)) * _DURATION_SECONDS[m.group(2)] for m in matches)
     return -seconds if text.startswith("-") else seconds
 
@@ -134,6 +186,7 @@ class RecordingMonitor(mocks.MockMonitor):
         super().__init__(preview_mocks)
         self.project, self.stack, self.config = project, stack, config
         self.registrations: list[_Registration] = []
+        self.urns: set[str] = set()
         self.registered_outputs: dict[str, dict[str, Any]] = {}
         self.default_providers: dict[str, Resource] = {}
 
@@ -149,7 +202,11 @@ class RecordingMonitor(mocks.MockMonitor):
             urn = self.make_urn(request.parent, request.type, request.name)
             provider = self._default_provider(request.type.split(":")[0], request.version, urn)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if response.urn in self.urns:  # the engine refuses a second registration of one URN (pkg/resource/deploy)
+            raise ProgramError(f"Duplicate resource URN '{response.urn}'; try giving it a unique name", by_program=True)
+        self.urns.add(response.urn)
         self.registrations.append(_Registration(response.urn, request, provider))
+        PROGRESS.step()
         return response
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
@@ -169,9 +226,11 @@ class RecordingMonitor(mocks.MockMonitor):
         try:
             barred = {str(p).strip() for p in json.loads(disabled)} if disabled else set()
         except json.JSONDecodeError:
-            raise ProgramError(f"Failed to parse {disabled}") from None
+            raise ProgramError(f"Failed to parse {disabled}", by_program=True) from None
         if "*" in barred or package in barred:
-            raise ProgramError(f"Default provider for '{package}' disabled. '{user}' must use an explicit provider.")
+            raise ProgramError(
+                f"Default provider for '{package}' disabled. '{user}' must use an explicit provider.", by_program=True
+            )
         name = default_provider_name(version) if version else "default"
         type_ = f"{PROVIDER_PREFIX}{package}"
         urn = f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
@@ -354,7 +413,12 @@ def record(
 
 
 def _record(
-    project: str, stack: str, config: dict[str, str], body: Callable[[], object], auto_named: list[str]
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    body: Callable[[], object],
+    auto_named: list[str],
+    program_dir: Path | None = None,
 ) -> tuple[list[Resource], dict[str, Any]]:
     settings.reset_options(project=project, stack=stack, preview=True)
     settings._get_rpc_manager().clear()
@@ -377,13 +441,22 @@ def _record(
             outputs, stack_wire = loop.run_until_complete(_stack_outputs(root))
             resources = [_resource(r, schemas, project, stack, auto_named) for r in monitor.registrations]
         except pulumi.RunError as exc:  # the program's own clean failure: its message is the whole story
-            raise ProgramError(str(exc)) from None
+            raise ProgramError(str(exc), by_program=True) from None
         except ProgramError:
             raise
         except Exception as exc:
-            raise ProgramError(f"{type(exc).__name__}: {exc}{_where(exc)}") from exc
+            ours = next((e for e in _chain(exc) if isinstance(e, ProgramError)), None)
+            if ours is not None:  # raised by the monitor (a duplicate URN), wrapped by the SDK on its way out
+                raise ProgramError(str(ours), by_program=ours.by_program) from None
+            by_program, where = _blame(exc, program_dir) if program_dir is not None else (False, _where(exc))
+            origin = _chain(exc)[-1]  # what the program (or we) raised; the SDK's wrappers add where it surfaced
+            context = "" if origin is exc else f"; {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            raise ProgramError(f"{type(origin).__name__}: {origin}{where}{context}", by_program=by_program) from exc
         finally:
             settings._get_rpc_manager().clear()
+            # A failed program leaves futures whose exception nobody retrieves; asyncio would print each one's
+            # traceback when it is collected (at any later moment, on stderr). The failure is reported once, above.
+            loop.set_exception_handler(lambda _loop, _context: None)
             pending = asyncio.all_tasks(loop)
             for task in pending:
                 task.cancel()
@@ -426,6 +499,7 @@ def synthesize(project: Project, stack: str, config: dict[str, Any]) -> Graph:
             wire.values,
             lambda: runpy.run_path(str(project.program), run_name="__main__"),
             auto_named,
+            project.program.parent.resolve(),
         )
     finally:
         sys.path.remove(program_dir)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crosscloud.engine.graph import SECRET_SIG, SECRET_SIG_KEY, Graph
+from crosscloud.engine.redaction import Redactor
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class PackInfo:
     supports_config: bool = False
     initial_config: dict[str, Any] = field(default_factory=dict)  # policy -> PolicyConfig, as the pack sent it
     config_file: str | None = None  # the policy config file paired with this pack, if any
+    reported_version: str = ""  # what the pack itself reported (pulumi_policy: always 0.0.1), if not `version`
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,33 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)  # what the offline run could not know or apply
     graph: Graph | None = None  # the graph the packs analysed: inputs after remediation
     seconds: float = 0.0
+    # Fed with the secrets of the graph as the packs received it (a remediation may drop a secret's marker).
+    redactor: Redactor | None = None
+    is_redacted: bool = False
+
+    def redacted(self) -> CheckResult:
+        """This result with every secret and every run of key material redacted from what a report shows (messages,
+        descriptions, remediated values, notes): the one step every rendering starts with."""
+        if self.is_redacted:
+            return self
+        redactor = self.redactor if self.redactor is not None else Redactor.for_graph(self.graph)
+        text = redactor.text
+        return replace(
+            self,
+            violations=[replace(v, message=text(v.message), description=text(v.description)) for v in self.violations],
+            remediations=[
+                replace(
+                    r,
+                    description=text(r.description),
+                    before=redactor.value(r.before),
+                    after=redactor.value(r.after),
+                )
+                for r in self.remediations
+            ],
+            notes=[text(n) for n in self.notes],
+            redactor=redactor,
+            is_redacted=True,
+        )
 
     @property
     def mandatory(self) -> list[Violation]:

@@ -2,7 +2,12 @@
 remediation; always under GitHub's 65,536-character comment limit.
 
 Everything that comes from a resource or a pack (names, messages, descriptions) is escaped: no raw HTML, no
-Markdown links or emphasis, no @mentions, issue references or autolinked URLs can be smuggled into the comment.
+Markdown links or emphasis, no @mentions, issue references or autolinked URLs can be smuggled into the comment. A word
+that would mention, reference or autolink is set in a code span (GitHub links nothing inside code), so the comment
+carries no invisible character and a value copied from it is the value.
+
+Violations are grouped (crosscloud.reports.findings): a message shared by many resources is written once, with the
+resources listed under it.
 """
 
 from __future__ import annotations
@@ -11,22 +16,26 @@ from collections import Counter
 from itertools import groupby
 
 from crosscloud.engine.violations import CheckResult, PolicyMeta, Violation
-from crosscloud.reports.redaction import redact, secret_values
+from crosscloud.reports.findings import group
 
 GITHUB_COMMENT_LIMIT = 65_536
-_ZWSP = "\u200b"  # breaks @mentions, #refs and autolinks without changing what a reader sees
+_LINKING = ("@", "#", "://", "www.")  # what GitHub turns into a mention, an issue reference or a link
 _MARKDOWN_SPECIALS = "\\`*_[]{}<>|~!#+"
+INLINE_RESOURCES = 10  # a finding on more resources lists them in a collapsed block
+LISTED_RESOURCES = 200  # at most this many names per finding; the JSON and SARIF reports hold every one
 _LEVEL_TITLE = {"mandatory": "mandatory (blocks the change)", "remediate": "remediate", "advisory": "advisory"}
 
 
+def _escape_word(word: str) -> str:
+    word = word.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join(f"\\{c}" if c in _MARKDOWN_SPECIALS and c not in "<>" else c for c in word)
+
+
 def escape(text: str) -> str:
-    """Untrusted text as inert Markdown: one line, HTML entities, backslash-escaped punctuation, broken autolinks."""
-    text = " ".join(str(text).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = "".join(f"\\{c}" if c in _MARKDOWN_SPECIALS and c not in "<>" else c for c in text)
-    for token in ("@", "://", "www.", "#"):
-        text = text.replace(token, token[0] + _ZWSP + token[1:])
-    return text
+    """Untrusted text as inert Markdown, on one line: HTML entities and backslash-escaped punctuation; a word that
+    GitHub would turn into a mention, a reference or a link goes into a code span instead."""
+    words = " ".join(str(text).split()).split(" ")
+    return " ".join(code(w) if any(t in w.lower() for t in _LINKING) else _escape_word(w) for w in words if w)
 
 
 def code(text: str) -> str:
@@ -67,14 +76,32 @@ def _summary(result: CheckResult) -> list[str]:
     return [*lines, ""]
 
 
-def _policy_block(policy: str, group: list[Violation], meta: PolicyMeta | None, secrets: list[str]) -> list[str]:
-    severity = group[0].severity or (meta.severity if meta else "") or "unspecified"
-    description = meta.description if meta else group[0].description
-    lines = [f"#### {code(policy)} · {escape(severity)} · {len(group)}", ""]
+def _resources(violations: tuple[Violation, ...]) -> str:
+    shown = ", ".join(code(resource_label(v.urn)) for v in violations[:LISTED_RESOURCES])
+    hidden = len(violations) - LISTED_RESOURCES
+    return shown + (f" and {hidden} more (every one is in the JSON and SARIF reports)" if hidden > 0 else "")
+
+
+def _policy_block(policy: str, violations: list[Violation], meta: PolicyMeta | None) -> list[str]:
+    severity = violations[0].severity or (meta.severity if meta else "") or "unspecified"
+    description = meta.description if meta else violations[0].description
+    lines = [f"#### {code(policy)} · {escape(severity)} · {len(violations)}", ""]
     if description:
         lines += [f"_{escape(description)}_", ""]
-    for v in group:
-        lines.append(f"- {code(resource_label(v.urn))}: {escape(redact(v.message, secrets))}")
+    for finding in group(violations):
+        if len(finding.violations) <= INLINE_RESOURCES:  # the resources, then what is wrong with them
+            message = finding.text_for(finding.violations[0]) if len(finding.violations) == 1 else finding.message
+            lines.append(f"- {_resources(finding.violations)}: {escape(message)}")
+        else:
+            count = len(finding.violations)
+            lines += [
+                f"- **{count} resources**: {escape(finding.message)}",
+                f"  <details><summary>the {count} resources</summary>",
+                "",
+                f"  {_resources(finding.violations)}",
+                "",
+                "  </details>",
+            ]
     if meta and meta.remediation:
         lines += ["", f"**How to fix:** {escape(meta.remediation)}"]
     return [*lines, ""]
@@ -83,9 +110,9 @@ def _policy_block(policy: str, group: list[Violation], meta: PolicyMeta | None, 
 def render_markdown(result: CheckResult, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     """The comment; if it would reach `limit` characters, whole policy blocks are dropped from the end and a note
     says how many violations are not shown."""
+    result = result.redacted()
     metas = {(p.name, name): meta for p in result.packs for name, meta in p.policies.items()}
     violations = result.sorted_violations()
-    secrets = secret_values(result)
     head = _summary(result)
     blocks: list[tuple[int, list[str]]] = []  # (violations in the block, lines)
     if not violations:
@@ -109,8 +136,8 @@ def render_markdown(result: CheckResult, limit: int = GITHUB_COMMENT_LIMIT) -> s
         by_policy: dict[str, list[Violation]] = {}
         for v in items:
             by_policy.setdefault(v.policy, []).append(v)
-        for policy, group in by_policy.items():
-            blocks.append((len(group), _policy_block(policy, group, metas.get((pack, policy)), secrets)))
+        for policy, in_policy in by_policy.items():
+            blocks.append((len(in_policy), _policy_block(policy, in_policy, metas.get((pack, policy)))))
     text = "\n".join(head) + "\n"
     chunks = [(count, "\n".join(lines) + "\n") for count, lines in blocks]
     full = text + "".join(chunk for _, chunk in chunks)
