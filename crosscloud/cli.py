@@ -163,13 +163,14 @@ def _synth(
         )
     config = merge_project_config(project, read_stack_file(path), str(path))
     # Bad input stops here, with every problem on its own line.
-    declaration_from_config(config, str(path), project=project.name, stack=stack)
+    declaration = declaration_from_config(config, str(path), project=project.name, stack=stack)
     from crosscloud.engine.synth import synthesize
 
     if before_program is not None:
         before_program(config)
     graph = synthesize(project, stack, config)
     graph.tags = stack_tags(project, graph.config, str(path))
+    graph.notes.extend(declaration.notes)  # e.g. a model retiring soon: shown with the report's notes
     return graph
 
 

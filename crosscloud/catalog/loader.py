@@ -427,13 +427,19 @@ class Catalog:
         return found
 
     def select_aws(
-        self, model: str, region: str, residency: ResidencySet, *, verified_only: bool = False
+        self,
+        model: str,
+        region: str,
+        residency: ResidencySet,
+        *,
+        verified_only: bool = False,
+        on: dt.date | None = None,
     ) -> AwsOffering | None:
-        """The most contained resident offering (in-region before a geo profile), or None."""
+        """The most contained resident offering (in-region before a geo profile) that is not retired, or None."""
         return next(
             (
                 o
-                for o in self.aws_offerings(model, region)
+                for o in self.aws_offerings(model, region, on=on)
                 if o.resident_in(residency) and (o.verified or not verified_only)
             ),
             None,
@@ -449,12 +455,13 @@ class Catalog:
         sku: str | None = None,
         route: Route | None = None,
         verified_only: bool = False,
+        on: dt.date | None = None,
     ) -> AzureOffering | None:
-        """The resident offering for the requested SKU or route; by default the first resident deployment SKU in the
-        catalog's preference order, then the serverless route."""
+        """The resident, not retired offering for the requested SKU or route; by default the first resident
+        deployment SKU in the catalog's preference order, then the serverless route."""
         offers = [
             o
-            for o in self.azure_offerings(model, region)
+            for o in self.azure_offerings(model, region, on=on)
             if o.resident_in(residency) and (o.verified or not verified_only) and (route is None or o.route == route)
         ]
         if sku is not None:
