@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from crosscloud import catalog_command
 from crosscloud.catalog import CatalogError, load_catalog
 from crosscloud.declaration import (
     ConfigIssue,
@@ -128,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--residency", help="only offerings that keep processing inside this residency set")
     p.add_argument("--cloud", choices=["aws", "azure"])
     p.add_argument("--both", action="store_true", help="only models resident on both clouds (needs --residency)")
+    catalog_command.add_lifecycle_arguments(p)
+    catalog_command.add_parsers(sub)
     return parser
 
 
@@ -241,6 +244,12 @@ def _verdict(result: CheckResult) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "catalog":
+        _emit(catalog_command.sync(args), None)
+        return EXIT_OK
+    if args.command == "models" and args.lifecycle:
+        _emit(catalog_command.lifecycle_view(args), None)
+        return EXIT_OK
     if args.command == "models":
         catalog = load_catalog()
         if args.residency is not None and args.residency not in catalog.residency_names:

@@ -23,30 +23,37 @@ class Row:
     regions: list[str]
 
 
+def _marks(offer: AwsOffering | AzureOffering) -> str:
+    retired = f" (retired {offer.retirement})" if offer.status == "retired" else ""
+    return retired + ("" if offer.verified else " (unverified)")
+
+
 def _aws_way(offer: AwsOffering) -> tuple[str, str]:
     route = "in-region" if offer.kind == "in-region" else f"{offer.prefix}. profile"
-    return route, offer.invoke_id + ("" if offer.verified else " (unverified)")
+    return route, offer.invoke_id + _marks(offer)
 
 
 def _azure_way(offer: AzureOffering) -> tuple[str, str]:
     if offer.route == "serverless":
-        return "serverless API", (offer.serverless_model_id or offer.name) + ("" if offer.verified else " (unverified)")
-    return "deployment", f"{offer.sku} ({offer.processing})" + ("" if offer.verified else " (unverified)")
+        return "serverless API", (offer.serverless_model_id or offer.name) + _marks(offer)
+    return "deployment", f"{offer.sku} ({offer.processing})" + _marks(offer)
 
 
 def _ways(
     catalog: Catalog, model: str, cloud: Cloud, residency: ResidencySet | None
 ) -> dict[tuple[str, str], list[str]]:
-    """(route, offering) -> regions: every offering, or under a residency only the resident ones."""
+    """(route, offering) -> regions: every offering (retired ones marked), or under a residency only the resident
+    ones that are not retired."""
     regions = (residency.aws if cloud == "aws" else residency.azure) if residency else catalog.regions_of(cloud)
     ways: dict[tuple[str, str], list[str]] = defaultdict(list)
+    shown = residency is None
     for region in sorted(regions):
         if cloud == "aws":
-            for aws_offer in catalog.aws_offerings(model, region):
+            for aws_offer in catalog.aws_offerings(model, region, include_retired=shown):
                 if residency is None or aws_offer.resident_in(residency):
                     ways[_aws_way(aws_offer)].append(region)
         else:
-            for azure_offer in catalog.azure_offerings(model, region):
+            for azure_offer in catalog.azure_offerings(model, region, include_retired=shown):
                 if residency is None or azure_offer.resident_in(residency):
                     ways[_azure_way(azure_offer)].append(region)
     return ways
