@@ -65,8 +65,6 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-
-
 class Catalog:
     """All catalog tables, validated against each other."""
 
@@ -166,11 +164,11 @@ class Catalog:
             for sku_name, gpu in table.items():
                 for kind, regions in gpu.reservations.items():
                     regions_known(f"gpus.yaml: {cloud}.{sku_name}.reservations.{kind}", cloud, regions)  # type: ignore[arg-type]
-        for service, table in self.bedrock_endpoints.services.items():
+        for service, listed in self.bedrock_endpoints.services.items():
             where = f"bedrock_endpoints.yaml: services.{service}"
-            regions_known(f"{where}.supported", "aws", table.supported)
-            regions_known(f"{where}.not_supported", "aws", table.not_supported)
-            both = sorted(set(table.supported) & set(table.not_supported))
+            regions_known(f"{where}.supported", "aws", listed.supported)
+            regions_known(f"{where}.not_supported", "aws", listed.not_supported)
+            both = sorted(set(listed.supported) & set(listed.not_supported))
             if both:
                 raise CatalogError(f"{where}: listed as supported and not supported: {', '.join(both)}")
 
@@ -400,11 +398,7 @@ class Catalog:
         serverless = az.serverless
         default = az.default_lifecycle
         default_stage = default.status_on(day)
-        if (
-            serverless is not None
-            and region in serverless.regions
-            and (default_stage != "retired" or include_retired)
-        ):
+        if serverless is not None and region in serverless.regions and (default_stage != "retired" or include_retired):
             found.append(
                 AzureOffering(
                     model=model,

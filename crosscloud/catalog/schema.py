@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -133,7 +134,7 @@ class Lifecycle(_Strict):
         dated = [(n, d) for n, d in (("legacy", self.legacy), ("deprecation", self.deprecation)) if d is not None]
         if self.retirement is not None:
             dated.append(("retirement", self.retirement))
-        for (first, a), (second, b) in zip(dated, dated[1:], strict=False):
+        for (first, a), (second, b) in itertools.pairwise(dated):
             if b < a:
                 return f"{second} {b} is before {first} {a}"
         if self.status == "retired" and (self.retirement is None or self.retirement > self.date):

@@ -136,7 +136,9 @@ def aws_entries(catalog: Catalog, reading: AwsReading, read_at: str) -> list[Ent
     known_prefixes = set(catalog.bedrock_profiles.prefixes)
     for model_id, model in sorted(reading.models.items()):
         routes = {
-            prefix: table for (prefix, mid), table in reading.routes.items() if mid == model_id and prefix in known_prefixes
+            prefix: table
+            for (prefix, mid), table in reading.routes.items()
+            if mid == model_id and prefix in known_prefixes
         }
         key = catalog.bedrock_model_key(model_id)
         if key is None:
@@ -268,7 +270,10 @@ def azure_entries(catalog: Catalog, reading: AzureReading, read_at: str) -> list
                 "sources": [SYNC_SOURCE],
                 "lifecycle": [_azure_lifecycle(info, read_on)],
             }
-            entry((_new_key(catalog, f"{name}-{version}"),), {"display": name, "provider": info.format, "kind": info.kind, "azure": block})
+            entry(
+                (_new_key(catalog, f"{name}-{version}"),),
+                {"display": name, "provider": info.format, "kind": info.kind, "azure": block},
+            )
             continue
         shipped = catalog.models[key].azure
         assert shipped is not None

@@ -163,7 +163,9 @@ def _azure_commitment(checker: _Checker, path: str, model: str, ends: dt.date | 
     if checker.spec.environment == "prod":
         allowed = f"a date on or before {row.retirement}"
         if ends is None:
-            checker.issues.append(ConfigIssue(checker.file, f"{path}.throughput.ends", f"is not set: {problem}", allowed))
+            checker.issues.append(
+                ConfigIssue(checker.file, f"{path}.throughput.ends", f"is not set: {problem}", allowed)
+            )
         else:
             checker.add(f"{path}.throughput.ends", str(ends), problem, allowed)
     else:
@@ -179,9 +181,11 @@ def check_mantle(checker: _Checker) -> None:
     if aws.region in supported:
         return
     why = "lists it as not supported there" if aws.region in not_supported else "does not list the Region for it"
-    residency = checker.catalog.residency(checker.spec.residency) if checker.spec.residency in (
-        checker.catalog.residency_names
-    ) else None
+    residency = (
+        checker.catalog.residency(checker.spec.residency)
+        if checker.spec.residency in (checker.catalog.residency_names)
+        else None
+    )
     regions = sorted(supported & residency.aws) if residency else sorted(supported)
     checker.add(
         "crosscloud:aws.network.endpoints.mantle",
