@@ -97,16 +97,21 @@ def _replacement(row: Lifecycle) -> str:
     return f"replacement: {row.replacement}" if row.replacement else "the vendor names no replacement"
 
 
+def _days(value: object) -> int | None:
+    """A whole, non-negative number of days (policy config arrives over protobuf, where every number is a float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value != int(value):
+        return None
+    return int(value)
+
+
 def warn_days(ctx: RuleContext) -> int:
-    value = ctx.config.get("warn_days")
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
+    """The policy config's `warn_days`, else the stack's `crosscloud:lifecycle.warn_days`, else 90."""
+    configured = _days(ctx.config.get("warn_days"))
+    if configured is not None:
+        return configured
     settings = ctx.stack_config("crosscloud:lifecycle")
-    if isinstance(settings, Mapping):
-        days = settings.get("warn_days")
-        if isinstance(days, int) and not isinstance(days, bool) and days >= 0:
-            return days
-    return DEFAULT_WARN_DAYS
+    stacked = _days(settings.get("warn_days")) if isinstance(settings, Mapping) else None
+    return DEFAULT_WARN_DAYS if stacked is None else stacked
 
 
 def check_retired(view: ResourceView, ctx: RuleContext) -> Iterator[str]:
