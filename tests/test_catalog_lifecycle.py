@@ -76,7 +76,10 @@ GPT51 = "{status: active, retirement: 2027-05-15, source: M13, date: 2026-12-03}
 @pytest.mark.parametrize(
     ("new", "message"),
     [
-        ("{status: active, legacy: 2027-06-01, retirement: 2027-05-15, source: M13, date: 2026-12-03}", "before legacy"),
+        (
+            "{status: active, legacy: 2027-06-01, retirement: 2027-05-15, source: M13, date: 2026-12-03}",
+            "before legacy",
+        ),
         ("{status: active, retirement: 2027-05-15, source: NOPE, date: 2026-12-03}", "unknown source key NOPE"),
         ("{status: active, retirement: 2026-11-01, source: M13, date: 2026-12-03}", "contradicts its own dates"),
         (
@@ -90,9 +93,7 @@ GPT51 = "{status: active, retirement: 2027-05-15, source: M13, date: 2026-12-03}
         ("{status: active, source: M13}", "date"),
     ],
 )
-def test_load_refuses_an_inconsistent_lifecycle_row(
-    edited: Callable[[str, str], Path], new: str, message: str
-) -> None:
+def test_load_refuses_an_inconsistent_lifecycle_row(edited: Callable[[str, str], Path], new: str, message: str) -> None:
     with pytest.raises(CatalogError, match=re.escape(message)):
         Catalog(edited(GPT51, new))
 

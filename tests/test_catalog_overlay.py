@@ -35,7 +35,11 @@ def models(catalog: Catalog) -> dict[str, Any]:
 def test_regions_gained_are_applied_and_regions_lost_on_a_verified_row_are_conflicts(catalog: Catalog) -> None:
     shipped = catalog.models["cohere-embed-multilingual-v3"].aws
     assert shipped is not None
-    gained = merge(models(catalog), [entry(("cohere-embed-multilingual-v3", "aws", "in_region"), [*shipped.in_region, "eu-north-1"])], TODAY)
+    gained = merge(
+        models(catalog),
+        [entry(("cohere-embed-multilingual-v3", "aws", "in_region"), [*shipped.in_region, "eu-north-1"])],
+        TODAY,
+    )
     assert "eu-north-1" in gained.models["cohere-embed-multilingual-v3"]["aws"]["in_region"]
     assert gained.applied and not gained.conflicts
     lost = merge(models(catalog), [entry(("cohere-embed-multilingual-v3", "aws", "in_region"), ["us-east-1"])], TODAY)
@@ -85,7 +89,8 @@ def write(tmp_path: Path, *entries: Entry) -> Path:
 
 
 RETIRE_GPT51 = entry(
-    ("gpt-5.1", "azure", "lifecycle"), {"status": "retired", "retirement": "2026-12-01", "source": "SYNC", "date": "2026-12-03"}
+    ("gpt-5.1", "azure", "lifecycle"),
+    {"status": "retired", "retirement": "2026-12-01", "source": "SYNC", "date": "2026-12-03"},
 )
 
 
@@ -94,7 +99,8 @@ def test_the_merged_catalog_passes_the_same_validation(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="unknown aws region"):
         Catalog(DATA_DIR, write(tmp_path, bad))
     contradiction = entry(
-        ("cohere-embed-multilingual-v3", "azure", "lifecycle"), {"status": "retired", "source": "SYNC", "date": "2026-12-03"}
+        ("cohere-embed-multilingual-v3", "azure", "lifecycle"),
+        {"status": "retired", "source": "SYNC", "date": "2026-12-03"},
     )
     with pytest.raises(CatalogError, match="needs a retirement date"):
         Catalog(DATA_DIR, write(tmp_path, contradiction))

@@ -164,7 +164,12 @@ AZURE_PAGES = {
     # gpt-5.1 retired early in this recording (deprecation.inference in the past); a new version of gpt-5.4 appears.
     "swedencentral": {
         "value": [
-            azure_model("gpt-5.1", "2025-11-13", ["Standard", "ProvisionedManaged"], deprecation={"inference": "2026-12-01T00:00:00Z"}),
+            azure_model(
+                "gpt-5.1",
+                "2025-11-13",
+                ["Standard", "ProvisionedManaged"],
+                deprecation={"inference": "2026-12-01T00:00:00Z"},
+            ),
             azure_model("gpt-5.4", "2026-09-01", ["GlobalStandard"]),
         ]
     }
@@ -175,7 +180,9 @@ def recorded_entries(shipped: Catalog) -> tuple[list[Any], RecordedTransport, li
     client_for, stubbers = stubbed_clients(RECORDED)
     aws = syncing.aws_entries(shipped, syncing.read_aws(client_for, ["eu-north-1", "eu-central-1"]), AT)
     transport = RecordedTransport(AZURE_PAGES)
-    client = CognitiveServicesManagementClient(Credential(), "00000000-0000-0000-0000-000000000000", transport=transport)
+    client = CognitiveServicesManagementClient(
+        Credential(), "00000000-0000-0000-0000-000000000000", transport=transport
+    )
     azure = syncing.azure_entries(shipped, syncing.read_azure(client, ["swedencentral"]), AT)
     return aws + azure, transport, stubbers
 
@@ -193,7 +200,13 @@ def test_recorded_answers_become_entries_that_say_where_and_when() -> None:
     cohere = by_path[("cohere-embed-multilingual-v3", "aws", "in_region")]
     assert "eu-north-1" in cohere.value and cohere.read_at == AT and "eu-central-1, eu-north-1" in cohere.read_from
     sonnet = by_path[("claude-sonnet-4-5", "aws", "lifecycle")].value
-    assert sonnet == {"status": "retired", "legacy": "2026-10-08", "retirement": "2026-12-01", "source": "SYNC", "date": "2026-12-03"}
+    assert sonnet == {
+        "status": "retired",
+        "legacy": "2026-10-08",
+        "retirement": "2026-12-01",
+        "source": "SYNC",
+        "date": "2026-12-03",
+    }
     assert by_path[("claude-sonnet-4-5", "aws", "profiles", "eu")].value["routes"]["eu-north-1"] == EU_SIX
     assert ("acme.new-model-v1-0",) in by_path
     assert by_path[("gpt-5.4-2026-09-01",)].value["azure"]["skus"] == {"GlobalStandard": ["swedencentral"]}
@@ -253,9 +266,7 @@ def _no_credentials_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize(
-    ("cloud", "said"), [("aws", "no AWS credentials found"), ("azure", "no Azure subscription")]
-)
+@pytest.mark.parametrize(("cloud", "said"), [("aws", "no AWS credentials found"), ("azure", "no Azure subscription")])
 def test_without_credentials_one_line_and_exit_2(tmp_path: Path, cloud: str, said: str) -> None:
     run = subprocess.run(
         [sys.executable, "-m", "crosscloud.cli", "catalog", "sync", "--cloud", cloud],

@@ -27,7 +27,11 @@ MULTILINGUAL = "azureml://registries/azureml-cohere/models/Cohere-embed-v3-multi
 
 def ctx(on: dt.date, catalog: Catalog | None = None, warn_days: int = 90) -> RuleContext:
     return RuleContext(
-        catalog=catalog or load_catalog(), residency=None, residency_name=None, config={"warn_days": warn_days}, today=on
+        catalog=catalog or load_catalog(),
+        residency=None,
+        residency_name=None,
+        config={"warn_days": warn_days},
+        today=on,
     )
 
 
@@ -45,7 +49,9 @@ TODAY = dt.date(2026, 12, 3)
 
 def test_a_retired_foundry_deployment_is_refused_its_live_twin_is_not() -> None:
     [message] = check_retired(deployment_view("claude-sonnet-4-5", "1"), ctx(TODAY))
-    assert message.startswith("deployment of claude-sonnet-4-5 1: claude-sonnet-4-5 retired on Azure AI Foundry on 2026-11-30")
+    assert message.startswith(
+        "deployment of claude-sonnet-4-5 1: claude-sonnet-4-5 retired on Azure AI Foundry on 2026-11-30"
+    )
     assert "replacement: claude-sonnet-5-5" in message
     assert list(check_retired(deployment_view("claude-sonnet-5", "2"), ctx(TODAY))) == []
 
@@ -73,11 +79,16 @@ def test_a_sku_row_decides_for_that_sku(tmp_path: Path) -> None:
     shutil.copytree(DATA_DIR, target)
     models = target / "models.yaml"
     row = "{status: active, retirement: 2027-05-15, source: M13, date: 2026-12-03}"
-    extra = f"{row}\n        - {{status: active, skus: [ProvisionedManaged], retirement: 2027-11-15, source: M13, date: 2026-12-03}}"
+    extra = (
+        f"{row}\n        - {{status: active, skus: [ProvisionedManaged], retirement: 2027-11-15, source: M13, "
+        "date: 2026-12-03}"
+    )
     models.write_text(models.read_text(encoding="utf-8").replace(row, extra, 1), encoding="utf-8")
     catalog = Catalog(target)
     later = dt.date(2027, 6, 1)
-    assert list(check_retired(deployment_view("gpt-5.1", "2025-11-13", "ProvisionedManaged"), ctx(later, catalog))) == []
+    assert (
+        list(check_retired(deployment_view("gpt-5.1", "2025-11-13", "ProvisionedManaged"), ctx(later, catalog))) == []
+    )
     assert list(check_retired(deployment_view("gpt-5.1", "2025-11-13", "Standard"), ctx(later, catalog)))
 
 
@@ -144,6 +155,7 @@ def test_the_pack_refuses_the_retired_deployment_and_flags_the_one_inside_the_wi
     assert [v.urn.split("::")[-1] for v in retired] == ["retired"]
     assert retired[0].enforcement_level == "mandatory" and "replacement: claude-sonnet-5-5" in retired[0].message
     window = [v for v in pack_result.violations if v.policy == "model-lifecycle-window"]
-    # Inside the window: the embedding deployment, and both Claude references (Bedrock EOL 2027-04-08, Sonnet 5 2027-06-30).
+    # Inside the window: the embedding deployment and both Claude references (Bedrock EOL 2027-04-08, Sonnet 5
+    # 2027-06-30), each advisory.
     assert {v.urn.split("::")[-1] for v in window} == {"embed", "fn", "live"}
     assert all(v.enforcement_level == "advisory" for v in window)
