@@ -4,6 +4,7 @@ commitments that would outlive their model, and the bedrock-mantle Region table;
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -214,3 +215,26 @@ def test_models_lifecycle_lists_every_offering_soonest_first(capsys: pytest.Capt
     retired = [r for r in rows if " retired " in r]
     assert {r.split()[0] for r in retired} >= {"claude-sonnet-4-5", "claude-haiku-4-5", "cohere-rerank-3-5"}
     assert rows[0].split()[0] == "cohere-rerank-3-5", "the oldest retirement first"
+
+
+def test_lifecycle_notes_reach_the_report(write_stack: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    config = stack_config("dev")
+    config["crosscloud:endpoints"][0]["azure"] = {"model": "gpt-4o"}  # legacy on Azure: a note, not an error
+    path = write_stack(config)
+    code = main(
+        [
+            "check",
+            "dev",
+            "-C",
+            str(ROOT),
+            "--config-file",
+            str(path),
+            "--policy-pack",
+            str(ROOT / "policies" / "governance"),
+            "--format",
+            "json",
+        ]
+    )
+    assert code == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert any("gpt-4o on Azure AI Foundry is legacy" in n and "replacement: gpt-5.1" in n for n in notes)
