@@ -29,6 +29,9 @@ def load_from_pulumi() -> Declaration:
                     for key in secret
                 ]
             )
-        return declaration_from_config(config, file, project=pulumi.get_project(), stack=pulumi.get_stack())
+        declaration = declaration_from_config(config, file, project=pulumi.get_project(), stack=pulumi.get_stack())
     except DeclarationError as exc:
         raise pulumi.RunError(str(exc)) from None
+    for note in declaration.notes:  # e.g. a model retiring soon: the CLI shows warnings with the preview
+        pulumi.log.warn(note)
+    return declaration

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from crosscloud import catalog_command
 from crosscloud.catalog import CatalogError, load_catalog
 from crosscloud.declaration import (
     ConfigIssue,
@@ -188,6 +189,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="only offerings in this Region or Azure location")
     p.add_argument("--both", action="store_true", help="only models resident on both clouds (needs --residency)")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    catalog_command.add_lifecycle_arguments(p)
+    catalog_command.add_parsers(sub)
     return parser
 
 
@@ -273,7 +276,7 @@ def _synth(
     refuse_leaving(path, project.root, "stack file")
     config = merge_project_config(project, read_stack_file(path), str(path))
     # Bad input stops here, with every problem on its own line.
-    declaration_from_config(config, str(path), project=project.name, stack=stack)
+    declaration = declaration_from_config(config, str(path), project=project.name, stack=stack)
     from crosscloud.engine.synth import synthesize
 
     if before_program is not None:
@@ -283,6 +286,7 @@ def _synth(
         graph = synthesize(project, stack, config)
     _remember_secrets(graph)
     graph.tags = stack_tags(project, graph.config, str(path))
+    graph.notes.extend(declaration.notes)  # e.g. a model retiring soon: shown with the report's notes
     return graph
 
 
@@ -463,6 +467,12 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "catalog":
+        _emit(catalog_command.sync(args), None)
+        return EXIT_OK
+    if args.command == "models" and args.lifecycle:
+        _emit(catalog_command.lifecycle_view(args), None)
+        return EXIT_OK
     if args.command == "models":
         return _models(args)
     project = find_project(args.project_dir)

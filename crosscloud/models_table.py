@@ -32,30 +32,36 @@ class Row:
     regions: list[str]
 
 
+def _retired(offer: AwsOffering | AzureOffering) -> str:
+    return f" (retired {offer.retirement})" if offer.status == "retired" else ""
+
+
 def _aws_way(offer: AwsOffering) -> tuple[str, str, bool]:
     route = "in-region" if offer.kind == "in-region" else f"{offer.prefix}. profile"
-    return route, offer.invoke_id, offer.verified
+    return route, offer.invoke_id + _retired(offer), offer.verified
 
 
 def _azure_way(offer: AzureOffering) -> tuple[str, str, bool]:
     if offer.route == "serverless":
-        return "serverless API", offer.serverless_model_id or offer.name, offer.verified
-    return "deployment", f"{offer.sku} ({offer.processing})", offer.verified
+        return "serverless API", (offer.serverless_model_id or offer.name) + _retired(offer), offer.verified
+    return "deployment", f"{offer.sku} ({offer.processing})" + _retired(offer), offer.verified
 
 
 def _ways(
     catalog: Catalog, model: str, cloud: Cloud, residency: ResidencySet | None
 ) -> dict[tuple[str, str, bool], list[str]]:
-    """(route, offering, verified) -> regions: every offering, or under a residency only the resident ones."""
+    """(route, offering, verified) -> regions: every offering (retired ones marked), or under a residency only the
+    resident ones that are not retired."""
     regions = (residency.aws if cloud == "aws" else residency.azure) if residency else catalog.regions_of(cloud)
     ways: dict[tuple[str, str, bool], list[str]] = defaultdict(list)
+    shown = residency is None
     for region in sorted(regions):
         if cloud == "aws":
-            for aws_offer in catalog.aws_offerings(model, region):
+            for aws_offer in catalog.aws_offerings(model, region, include_retired=shown):
                 if residency is None or aws_offer.resident_in(residency):
                     ways[_aws_way(aws_offer)].append(region)
         else:
-            for azure_offer in catalog.azure_offerings(model, region):
+            for azure_offer in catalog.azure_offerings(model, region, include_retired=shown):
                 if residency is None or azure_offer.resident_in(residency):
                     ways[_azure_way(azure_offer)].append(region)
     return ways

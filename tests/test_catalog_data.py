@@ -31,20 +31,20 @@ def _verified(file: str, path: list[str]) -> bool:
                 return False
             if key == "skus" and depth + 1 < len(path) and path[depth + 1] in node.get("unverified_skus", []):
                 return False
-        node = node[key]
+        node = node[int(key)] if isinstance(node, list) else node[key]
     return not (isinstance(node, dict) and node.get("verified") is False)
 
 
 def _at(file: str, path: list[str]) -> Any:
     node: Any = _raw(file)
     for key in path:
-        node = node[key]
+        node = node[int(key)] if isinstance(node, list) else node[key]
     return node
 
 
 def _sources(file: str) -> set[str]:
     raw = _raw(file)["sources"]
-    return set(raw) if isinstance(raw, dict) else set()
+    return set(raw) if isinstance(raw, dict) else {str(t["table"]) for t in raw}
 
 
 @pytest.mark.parametrize("entry", EVIDENCE, ids=lambda e: "/".join(str(p) for p in e["path"]))
@@ -65,7 +65,7 @@ def test_verified_rows_match_their_transcribed_source(entry: dict[str, Any]) -> 
 
 
 def test_every_table_names_its_source_and_date(catalog: Catalog) -> None:
-    for table in (catalog.regions, catalog.azure_skus, catalog.bedrock_profiles):
+    for table in (catalog.regions, catalog.azure_skus, catalog.bedrock_profiles, catalog.bedrock_endpoints):
         assert table.sources and all(s.source and s.date and s.table for s in table.sources)
     for keyed in (catalog.models_file.sources, catalog.gpus.sources):
         assert keyed and all(s.source and s.date for s in keyed.values())
@@ -103,5 +103,16 @@ def test_the_evidence_covers_every_value_fix_of_the_audit() -> None:
         "models/gpt-oss-120b/azure/format",
         "models/gpt-oss-120b/aws/in_region",
         "aws/trn1.32xlarge/reservations/capacity-block",
+    ):
+        assert fixed in paths
+
+
+def test_the_evidence_covers_the_lifecycle_facts_of_the_2026_12_audit() -> None:
+    paths = {"/".join(str(p) for p in e["path"]) for e in EVIDENCE}
+    for fixed in (
+        "models/claude-sonnet-4-5/azure/lifecycle/0/retirement",
+        "models/gpt-4.1/azure/lifecycle/0/retirement",
+        "models/gpt-4o/azure/lifecycle/0/replacement",
+        "services/bedrock-mantle/not_supported",
     ):
         assert fixed in paths

@@ -31,7 +31,7 @@ def test_prod_resolves_resident_offerings_on_both_clouds() -> None:
     declaration = load_declaration(ROOT / "Pulumi.prod.yaml")
     chat = next(e for e in declaration.endpoints if e.name == "chat")
     assert chat.aws is not None and chat.aws.invoke_id == "openai.gpt-oss-120b-1:0" and chat.aws.region == "eu-north-1"
-    assert chat.azure is not None and chat.azure.sku == "ProvisionedManaged" and chat.azure.version == "2025-04-14"
+    assert chat.azure is not None and chat.azure.sku == "ProvisionedManaged" and chat.azure.version == "2025-11-13"
     assert declaration.spec.protect_stateful
 
 
@@ -154,7 +154,7 @@ def test_explicit_sku_outside_residency_is_refused() -> None:
     config = stack_config()
     config["crosscloud:endpoints"][0]["azure"]["sku"] = "DataZoneStandard"
     [line] = errors_of(config)
-    assert "crosscloud:endpoints[0].azure.sku: 'DataZoneStandard' is not a resident offering of gpt-4.1" in line
+    assert "crosscloud:endpoints[0].azure.sku: 'DataZoneStandard' is not a resident offering of gpt-5.1" in line
 
 
 def test_region_outside_the_residency_set() -> None:

@@ -14,7 +14,7 @@ from crosscloud.engine.graph import UNKNOWN, Graph, Resource
 from crosscloud.engine.policy_config import read_policy_config
 from crosscloud.engine.project import Project
 from crosscloud.engine.violations import CheckResult
-from policies.rules import capacity, governance, portability, security
+from policies.rules import capacity, governance, lifecycle, portability, security
 from tests.graphs import graph, provider, resource
 from tests.test_policies import SONNET, arn, by_resource, deployment, iam_policy, with_deps
 
@@ -248,7 +248,7 @@ def packs_result(project: Project) -> CheckResult:
 def test_pack_metadata(packs_result: CheckResult) -> None:
     names = {p.name: set(p.policies) for p in packs_result.packs}
     assert names == {
-        "crosscloud-portability": {r.id for r in portability.RULES},
+        "crosscloud-portability": {r.id for r in (*portability.RULES, *lifecycle.RULES)},
         "crosscloud-security": {r.id for r in security.RULES},
         "crosscloud-capacity": {r.id for r in capacity.RULES},
         "crosscloud-governance": {r.id for r in governance.RULES},

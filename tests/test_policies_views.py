@@ -49,13 +49,13 @@ def test_on_demand_of_plain_data_is_the_same_data() -> None:
 def test_a_pack_is_ready_to_serve_with_its_catalog_read_and_its_heap_frozen() -> None:
     import gc
 
-    from crosscloud.catalog import load_catalog
+    from crosscloud.catalog.loader import _load
     from policies.rules import ready_to_serve
 
-    load_catalog.cache_clear()
+    _load.cache_clear()
     try:
         ready_to_serve()
         assert gc.get_freeze_count() > 0
-        assert load_catalog.cache_info().currsize == 1, "read before the first call, not on it"
+        assert _load.cache_info().currsize == 1, "read before the first call, not on it"
     finally:
         gc.unfreeze()

@@ -22,6 +22,7 @@ from components.aws.context import AwsContext
 from components.aws.kms import customer_managed_key
 from components.aws.logs import LogWriterNames, encrypted_log_writer
 from components.standard import StatefulArgs
+from crosscloud.catalog import load_catalog
 
 # Each private subnet is the VPC range plus this many bits: 16 subnets of a /16 VPC are /20s.
 SUBNET_EXTRA_BITS = 4
@@ -55,6 +56,11 @@ class AwsNetwork(pulumi.ComponentResource):
         unknown = sorted(set(args.optional_services) - set(OPTIONAL_SERVICES))
         if unknown:
             raise ValueError(f"unknown optional endpoint service(s) {', '.join(unknown)}; known: {OPTIONAL_SERVICES}")
+        if "bedrock-mantle" in args.optional_services:
+            # Offered only in some Regions (catalog bedrock_endpoints.yaml, the table the declaration checks too).
+            supported, _ = load_catalog().endpoint_service_regions("bedrock-mantle")
+            if args.ctx.region not in supported:
+                raise ValueError(f"bedrock-mantle is not offered in {args.ctx.region}; Regions: {sorted(supported)}")
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
         ctx, tags = args.ctx, dict(args.tags)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import os
 from importlib import resources
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from crosscloud.catalog import overlay as overlays
 from crosscloud.catalog.offerings import AwsOffering, AzureOffering, ResidencySet
 from crosscloud.catalog.schema import (
     ANY,
     AwsIamFile,
     AzureSkusFile,
+    BedrockEndpointsFile,
     BedrockProfilesFile,
     GpusFile,
+    Lifecycle,
+    LifecycleStatus,
     ManagedPolicy,
     Model,
     ModelsFile,
@@ -32,36 +38,74 @@ class CatalogError(Exception):
     """A catalog data file is malformed or inconsistent (a bug in the shipped data, or in a user override)."""
 
 
-def _read(directory: Path, name: str, model: type[_M]) -> _M:
+def _raw(directory: Path, name: str) -> Any:
     path = directory / name
     try:
         # The shipped data files parse with libyaml's loader (8x faster; same resolvers as SafeLoader); files from
         # anywhere else keep the pure-Python one, whose deep-nesting failure is an error rather than a crash.
         loader = SHIPPED_DATA_LOADER if directory == DATA_DIR else yaml.SafeLoader
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader either way
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader either way
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogError(f"{path}: cannot read catalog file: {exc}".replace("\n", " ")) from None
+
+
+def _validate(where: str, raw: Any, model: type[_M]) -> _M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise CatalogError(f"{path}: {where}: {first['msg']}") from None
+        loc = ".".join(str(p) for p in first["loc"])
+        raise CatalogError(f"{where}: {loc}: {first['msg']}") from None
+
+
+def _read(directory: Path, name: str, model: type[_M]) -> _M:
+    return _validate(str(directory / name), _raw(directory, name), model)
+
+
+def today() -> dt.date:
+    """The day lifecycle stages are judged on (UTC, as the clouds date retirements)."""
+    return dt.datetime.now(dt.UTC).date()
 
 
 class Catalog:
     """All catalog tables, validated against each other."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, overlay: Path | None = None) -> None:
         self.directory = directory
         self.regions = _read(directory, "regions.yaml", RegionsFile)
         self.azure_skus = _read(directory, "azure_skus.yaml", AzureSkusFile)
         self.bedrock_profiles = _read(directory, "bedrock_profiles.yaml", BedrockProfilesFile)
-        self.models_file = _read(directory, "models.yaml", ModelsFile)
+        self.bedrock_endpoints = _read(directory, "bedrock_endpoints.yaml", BedrockEndpointsFile)
         self.gpus = _read(directory, "gpus.yaml", GpusFile)
         self.aws_iam = _read(directory, "aws_iam.yaml", AwsIamFile)
+        self.overlay = overlay
+        self.overlay_applied: list[str] = []
+        self.overlay_conflicts: list[str] = []
+        raw = _raw(directory, "models.yaml")
+        where = str(directory / "models.yaml")
+        if overlay is not None:
+            raw = self._merged(raw, overlay)
+            where = f"{where} with overlay {overlay}"
+        self.models_file = _validate(where, raw, ModelsFile)
         self._check()
         self._check_aws_iam()
+
+    def _merged(self, raw: Any, overlay: Path) -> Any:
+        """models.yaml with the overlay's values merged in (see crosscloud.catalog.overlay for what is applied)."""
+        if not overlay.is_absolute():
+            raise CatalogError(f"{overlays.OVERLAY_ENV}={overlay}: must be an absolute path (packs run elsewhere)")
+        try:
+            entries = overlays.read_overlay(overlay)
+        except overlays.OverlayError as exc:
+            raise CatalogError(f"{overlay}: {exc}") from None
+        if not isinstance(raw, dict) or not isinstance(raw.get("models"), dict):
+            return raw  # the validation that follows reports the shipped file's shape
+        try:
+            result = overlays.merge(raw["models"], entries, today())
+        except overlays.OverlayError as exc:
+            raise CatalogError(f"{overlay}: {exc}") from None
+        self.overlay_applied, self.overlay_conflicts = result.applied, result.conflicts
+        return {**raw, "models": result.models}
 
     # -- consistency -------------------------------------------------------------------------------------------
     def _check(self) -> None:
@@ -107,7 +151,10 @@ class Catalog:
                         regions_known(f"{where}.aws.profiles.{prefix}.routes", "aws", [source, *dest])
                         if not dest:
                             raise CatalogError(f"{where}.aws.profiles.{prefix}.routes.{source}: no destinations")
+            if m.aws:
+                self._check_lifecycle(f"{where}.aws.lifecycle", key, "aws", [m.aws.lifecycle], [])
             if m.azure:
+                self._check_lifecycle(f"{where}.azure.lifecycle", key, "azure", m.azure.lifecycle, list(m.azure.skus))
                 for sku, regions in m.azure.skus.items():
                     if sku not in self.azure_skus.skus:
                         raise CatalogError(f"{where}.azure.skus: unknown SKU {sku}")
@@ -121,6 +168,41 @@ class Catalog:
             for sku_name, gpu in table.items():
                 for kind, regions in gpu.reservations.items():
                     regions_known(f"gpus.yaml: {cloud}.{sku_name}.reservations.{kind}", cloud, regions)  # type: ignore[arg-type]
+        for service, listed in self.bedrock_endpoints.services.items():
+            where = f"bedrock_endpoints.yaml: services.{service}"
+            regions_known(f"{where}.supported", "aws", listed.supported)
+            regions_known(f"{where}.not_supported", "aws", listed.not_supported)
+            both = sorted(set(listed.supported) & set(listed.not_supported))
+            if both:
+                raise CatalogError(f"{where}: listed as supported and not supported: {', '.join(both)}")
+
+    def _check_lifecycle(self, where: str, key: str, cloud: Cloud, rows: list[Lifecycle], skus: list[str]) -> None:
+        """One row for every SKU and at most one per SKU; dates in order and consistent with the stated stage;
+        sources known; a replacement that names a catalog key names one this cloud offers."""
+        defaults = [r for r in rows if not r.skus]
+        if len(defaults) != 1:
+            raise CatalogError(f"{where}: needs exactly one row without skus (the default); found {len(defaults)}")
+        seen: set[str] = set()
+        for i, row in enumerate(rows):
+            at = f"{where}[{i}]" if cloud == "azure" else where
+            if row.source not in self.models_file.sources:
+                raise CatalogError(f"{at}.source: unknown source key {row.source}")
+            problem = row.problem()
+            if problem:
+                raise CatalogError(f"{at}: {problem}")
+            for sku in row.skus:
+                if sku not in skus:
+                    raise CatalogError(f"{at}.skus: {sku} is not a SKU of this model ({', '.join(skus) or 'none'})")
+                if sku in seen:
+                    raise CatalogError(f"{at}.skus: {sku} has two lifecycle rows")
+                seen.add(sku)
+            replacement = row.replacement
+            if replacement is not None:
+                if not replacement.strip() or replacement == key:
+                    raise CatalogError(f"{at}.replacement: must name another model")
+                other = self.models_file.models.get(replacement)
+                if other is not None and getattr(other, cloud) is None:
+                    raise CatalogError(f"{at}.replacement: catalog model {replacement} is not offered on {cloud}")
 
     def _check_aws_iam(self) -> None:
         iam = self.aws_iam
@@ -217,11 +299,43 @@ class Catalog:
             return None
         return frozenset(info.destinations)
 
-    def aws_offerings(self, model: str, region: str) -> list[AwsOffering]:
-        """Every way `model` can be invoked from `region`, most contained first."""
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+    def lifecycle(self, model: str, cloud: Cloud, sku: str | None = None) -> Lifecycle | None:
+        """The lifecycle row of `model` on `cloud` (for Azure, of `sku`'s row where it has one), or None."""
+        entry = self.models.get(model)
+        if entry is None:
+            return None
+        if cloud == "aws":
+            return entry.aws.lifecycle if entry.aws else None
+        return entry.azure.lifecycle_for(sku) if entry.azure else None
+
+    def status(self, model: str, cloud: Cloud, sku: str | None = None, on: dt.date | None = None) -> LifecycleStatus:
+        row = self.lifecycle(model, cloud, sku)
+        return row.status_on(on or today()) if row else "active"
+
+    def retired(self, model: str, cloud: Cloud, sku: str | None = None, on: dt.date | None = None) -> bool:
+        return self.status(model, cloud, sku, on) == "retired"
+
+    def endpoint_service_regions(self, service: str) -> tuple[frozenset[str], frozenset[str]]:
+        """(Regions where AWS lists the Bedrock interface endpoint `service`, Regions where it lists it as not
+        supported). A Region in neither is unlisted: not offered (fail closed)."""
+        table = self.bedrock_endpoints.services.get(service)
+        if table is None:
+            return frozenset(), frozenset()
+        return frozenset(table.supported), frozenset(table.not_supported)
+
+    def aws_offerings(
+        self, model: str, region: str, *, on: dt.date | None = None, include_retired: bool = False
+    ) -> list[AwsOffering]:
+        """Every way `model` can be invoked from `region`, most contained first; none once the model is retired on
+        Bedrock (unless `include_retired`, for showing them)."""
         aws = self.models[model].aws
         if aws is None:
             return []
+        stage = aws.lifecycle.status_on(on or today())
+        if stage == "retired" and not include_retired:
+            return []
+        life = {"status": stage, "retirement": aws.lifecycle.retirement}
         found: list[AwsOffering] = []
         if region in aws.in_region:
             found.append(
@@ -234,6 +348,7 @@ class Catalog:
                     prefix=None,
                     destinations=frozenset({region}),
                     verified=aws.verified,
+                    **life,  # type: ignore[arg-type]
                 )
             )
         for prefix, table in aws.profiles.items():
@@ -257,6 +372,7 @@ class Catalog:
                         destinations=self.profile_destinations(model, prefix, region),
                         routes_recorded=table is not None,
                         verified=aws.verified and info.verified and verified,
+                        **life,  # type: ignore[arg-type]
                     )
                 )
         return sorted(found, key=lambda o: (o.kind != "in-region", len(o.destinations) if o.destinations else 10**6))
@@ -273,16 +389,22 @@ class Catalog:
             return frozenset(r for r, d in table.items() if d.country in countries)
         return frozenset(r for r, d in table.items() if d.country == table[region].country)
 
-    def azure_offerings(self, model: str, region: str) -> list[AzureOffering]:
+    def azure_offerings(
+        self, model: str, region: str, *, on: dt.date | None = None, include_retired: bool = False
+    ) -> list[AzureOffering]:
         """Every way `model` is offered in `region`: deployment SKUs the matrices list there, then the serverless
-        API route if the model has one in that region."""
+        API route if the model has one in that region. A SKU whose lifecycle row is retired is left out (unless
+        `include_retired`, for showing it)."""
         az = self.models[model].azure
         if az is None or region not in self.regions.azure_regions:
             return []
+        day = on or today()
         identity_verified = az.format_verified and az.version_verified
         found = []
         for sku, regions in az.skus.items():
-            if region in regions:
+            row = az.lifecycle_for(sku)
+            stage = row.status_on(day)
+            if region in regions and (stage != "retired" or include_retired):
                 info = self.azure_skus.skus[sku]
                 found.append(
                     AzureOffering(
@@ -297,10 +419,14 @@ class Catalog:
                         name=az.name,
                         version=az.version,
                         verified=identity_verified and sku not in az.unverified_skus,
+                        status=stage,
+                        retirement=row.retirement,
                     )
                 )
         serverless = az.serverless
-        if serverless is not None and region in serverless.regions:
+        default = az.default_lifecycle
+        default_stage = default.status_on(day)
+        if serverless is not None and region in serverless.regions and (default_stage != "retired" or include_retired):
             found.append(
                 AzureOffering(
                     model=model,
@@ -316,18 +442,26 @@ class Catalog:
                     serverless_model_id=serverless.model_id,
                     marketplace=serverless.marketplace,
                     verified=serverless.verified,
+                    status=default_stage,
+                    retirement=default.retirement,
                 )
             )
         return found
 
     def select_aws(
-        self, model: str, region: str, residency: ResidencySet, *, verified_only: bool = False
+        self,
+        model: str,
+        region: str,
+        residency: ResidencySet,
+        *,
+        verified_only: bool = False,
+        on: dt.date | None = None,
     ) -> AwsOffering | None:
-        """The most contained resident offering (in-region before a geo profile), or None."""
+        """The most contained resident offering (in-region before a geo profile) that is not retired, or None."""
         return next(
             (
                 o
-                for o in self.aws_offerings(model, region)
+                for o in self.aws_offerings(model, region, on=on)
                 if o.resident_in(residency) and (o.verified or not verified_only)
             ),
             None,
@@ -343,12 +477,13 @@ class Catalog:
         sku: str | None = None,
         route: Route | None = None,
         verified_only: bool = False,
+        on: dt.date | None = None,
     ) -> AzureOffering | None:
-        """The resident offering for the requested SKU or route; by default the first resident deployment SKU in the
-        catalog's preference order, then the serverless route."""
+        """The resident, not retired offering for the requested SKU or route; by default the first resident
+        deployment SKU in the catalog's preference order, then the serverless route."""
         offers = [
             o
-            for o in self.azure_offerings(model, region)
+            for o in self.azure_offerings(model, region, on=on)
             if o.resident_in(residency) and (o.verified or not verified_only) and (route is None or o.route == route)
         ]
         if sku is not None:
@@ -396,7 +531,14 @@ DATA_DIR = Path(str(resources.files("crosscloud.catalog") / "data"))
 SHIPPED_DATA_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@functools.cache
 def load_catalog(directory: Path | None = None) -> Catalog:
-    """The process-wide catalog (cached): read once, shared by everything in this process."""
-    return Catalog(directory or DATA_DIR)
+    """The process-wide catalog (cached): read once, shared by everything in this process. With
+    `CROSSCLOUD_CATALOG_OVERLAY` set to an overlay file's absolute path (`crosscloud catalog sync --write`), its
+    values are merged over the shipped data first, so the CLI, the program and every pack see the same view."""
+    overlay = os.environ.get(overlays.OVERLAY_ENV) or None
+    return _load(directory or DATA_DIR, Path(overlay) if overlay else None)
+
+
+@functools.cache
+def _load(directory: Path, overlay: Path | None) -> Catalog:
+    return Catalog(directory, overlay)

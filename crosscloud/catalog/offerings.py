@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
+
+Stage = Literal["active", "legacy", "deprecated", "retired"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class AwsOffering:
     # True when `destinations` comes from the model card's per-source table, False for the prefix-union fallback.
     routes_recorded: bool = True
     verified: bool = True
+    status: Stage = "active"  # the offering's lifecycle stage on the day it was listed
+    retirement: dt.date | None = None
 
     def resident_in(self, residency: ResidencySet) -> bool:
         return self.destinations is not None and self.destinations <= residency.aws
@@ -76,6 +81,8 @@ class AzureOffering:
     serverless_model_id: str | None = None  # azureml registry asset ID (serverless route)
     marketplace: bool = False  # the serverless route needs an Azure Marketplace subscription first
     verified: bool = True
+    status: Stage = "active"  # the offering's lifecycle stage on the day it was listed
+    retirement: dt.date | None = None
 
     def resident_in(self, residency: ResidencySet) -> bool:
         return self.processing_regions is not None and self.processing_regions <= residency.azure

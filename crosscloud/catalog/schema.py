@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -76,15 +77,72 @@ class ProfilePrefix(_Strict):
     verified: bool = True
 
 
+class EndpointService(_Strict):
+    supported: list[str]
+    not_supported: list[str]
+
+
+class BedrockEndpointsFile(_Strict):
+    sources: list[TableSource]
+    # interface endpoint service (the suffix of com.amazonaws.<region>.<service>) -> where AWS lists it
+    services: dict[str, EndpointService]
+
+
 class BedrockProfilesFile(_Strict):
     sources: list[TableSource]
     prefixes: dict[str, ProfilePrefix]
 
 
+LifecycleStatus = Literal["active", "legacy", "deprecated", "retired"]
+# Stages in the order an offering passes through them; an offering never moves back.
+LIFECYCLE_ORDER: tuple[LifecycleStatus, ...] = ("active", "legacy", "deprecated", "retired")
+
+
 class Lifecycle(_Strict):
-    status: Literal["ga", "preview", "legacy"]
-    since: dt.date | None = None
-    retires: dt.date | None = None
+    """Where one offering (a cloud's version of a model, optionally only some of its SKUs) is in its life.
+
+    `status` is the stage the vendor stated when the row was read (`date`); the dates are the vendor's own. The stage
+    in force on a given day is derived (`status_on`): the stated stage, or a later one whose date has passed, so a
+    shipped catalog ages into the right answer instead of going stale (a model retires on its date even if nobody
+    edits the file).
+    """
+
+    status: LifecycleStatus
+    legacy: dt.date | None = None  # Bedrock "Legacy" / Azure "Legacy": still served, not for new customers
+    deprecation: dt.date | None = None  # Azure "Deprecated": no longer available for new customers
+    retirement: dt.date | None = None  # Azure retirement / Bedrock end of life: requests fail from this day
+    # A catalog key (a model this cloud offers) or the vendor's name for a model the catalog does not hold.
+    replacement: str | None = None
+    # Azure deployment SKUs this row applies to ([]: every SKU without a row of its own).
+    skus: list[str] = []
+    source: str
+    date: dt.date  # when the source was read
+    note: str | None = None
+
+    def status_on(self, today: dt.date) -> LifecycleStatus:
+        stage = LIFECYCLE_ORDER.index(self.status)
+        for when, status in ((self.legacy, "legacy"), (self.deprecation, "deprecated"), (self.retirement, "retired")):
+            if when is not None and when <= today:
+                stage = max(stage, LIFECYCLE_ORDER.index(status))  # type: ignore[arg-type]
+        return LIFECYCLE_ORDER[stage]
+
+    def days_left(self, today: dt.date) -> int | None:
+        return None if self.retirement is None else (self.retirement - today).days
+
+    def problem(self) -> str | None:
+        """Why the row contradicts itself (dates out of order, or a stage its own dates rule out), or None."""
+        dated = [(n, d) for n, d in (("legacy", self.legacy), ("deprecation", self.deprecation)) if d is not None]
+        if self.retirement is not None:
+            dated.append(("retirement", self.retirement))
+        for (first, a), (second, b) in itertools.pairwise(dated):
+            if b < a:
+                return f"{second} {b} is before {first} {a}"
+        if self.status == "retired" and (self.retirement is None or self.retirement > self.date):
+            return f"status retired needs a retirement date on or before the row's date {self.date}"
+        derived = self.status_on(self.date)
+        if derived != self.status:
+            return f"status {self.status} contradicts its own dates, which make it {derived} on {self.date}"
+        return None
 
 
 class ProfileRoutes(_Strict):
@@ -108,6 +166,7 @@ class AwsModel(_Strict):
     provisioned_throughput: list[str]
     verified: bool = True
     sources: list[str]
+    lifecycle: Lifecycle
 
 
 class AzureServerless(_Strict):
@@ -133,13 +192,26 @@ class AzureModel(_Strict):
     unverified_skus: list[str] = []
     serverless: AzureServerless | None = None
     sources: list[str]
+    # One row for every SKU ([] skus), plus rows for SKUs whose dates differ (e.g. provisioned extensions).
+    lifecycle: list[Lifecycle] = Field(min_length=1)
+
+    def lifecycle_for(self, sku: str | None) -> Lifecycle:
+        """The row for `sku` (the serverless route and unknown SKUs take the default row)."""
+        return next((row for row in self.lifecycle if sku is not None and sku in row.skus), self.default_lifecycle)
+
+    @property
+    def default_lifecycle(self) -> Lifecycle:
+        return next(row for row in self.lifecycle if not row.skus)
+
+
+# rerank: scores documents against a query (no generated text, no vectors); image: generates images.
+ModelKind = Literal["chat", "embedding", "rerank", "image"]
 
 
 class Model(_Strict):
     display: str
     provider: str
-    kind: Literal["chat", "embedding"]
-    lifecycle: Lifecycle = Field(default_factory=lambda: Lifecycle(status="ga"))
+    kind: ModelKind
     aws: AwsModel | None = None
     azure: AzureModel | None = None
 

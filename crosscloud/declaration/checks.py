@@ -6,11 +6,14 @@ is a config error here, with the offerings that exist and the regions or models 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crosscloud.catalog import AwsOffering, AzureOffering, Catalog, ResidencySet
+from crosscloud.catalog.loader import today
+from crosscloud.declaration import lifecycle
 from crosscloud.declaration.errors import ConfigIssue, DeclarationError, did_you_mean, join_allowed
 from crosscloud.declaration.spec import (
     ML_DNS_ZONES,
@@ -45,12 +48,17 @@ class Declaration:
     residency: ResidencySet
     endpoints: tuple[ResolvedEndpoint, ...]
     source: str
+    # What the user must know but that does not stop the stack (a model retiring soon, a legacy model): shown as
+    # notes in the preview and check reports, and as warnings under the Pulumi CLI.
+    notes: tuple[str, ...] = ()
 
 
 class _Checker:
-    def __init__(self, spec: PlatformSpec, catalog: Catalog, file: str) -> None:
+    def __init__(self, spec: PlatformSpec, catalog: Catalog, file: str, on: dt.date | None = None) -> None:
         self.spec, self.catalog, self.file = spec, catalog, file
         self.issues: list[ConfigIssue] = []
+        self.notes: list[str] = []
+        self.today = on or today()
 
     def add(self, path: str, value: object, problem: str, allowed: str | None = None) -> None:
         self.issues.append(ConfigIssue.given(self.file, path, value, problem, allowed))
@@ -118,9 +126,11 @@ class _Checker:
                         join_allowed(sorted(names)),
                     )
         self.aws_access(endpoints)
+        lifecycle.check_endpoints(self, endpoints)
+        lifecycle.check_mantle(self)
         if self.issues or residency is None:
             return None
-        return Declaration(spec, residency, tuple(endpoints), self.file)
+        return Declaration(spec, residency, tuple(endpoints), self.file, tuple(self.notes))
 
     def unique_resource_names(self) -> None:
         """Names the components derive from the declaration must not collide: Pulumi refuses two resources with one
@@ -352,9 +362,11 @@ class _Checker:
             return None
         if not self.known_model(f"{path}.model", model, "aws") or region is None:
             return None
+        if lifecycle.refuse_retired(self, f"{path}.model", model, "aws"):
+            return None
         catalog = self.catalog
-        offers = catalog.aws_offerings(model, region)
-        chosen = catalog.select_aws(model, region, residency, verified_only=self.verified_only)
+        offers = catalog.aws_offerings(model, region, on=self.today)
+        chosen = catalog.select_aws(model, region, residency, verified_only=self.verified_only, on=self.today)
         if chosen is not None:
             return chosen
         if not offers:
@@ -380,6 +392,8 @@ class _Checker:
             return None
         if not self.known_model(f"{path}.model", choice.model, "azure") or region is None:
             return None
+        if lifecycle.refuse_retired(self, f"{path}.model", choice.model, "azure"):
+            return None
         catalog = self.catalog
         if choice.sku is not None and choice.sku not in catalog.azure_skus.skus:
             self.add(
@@ -392,7 +406,7 @@ class _Checker:
         provisioned = choice.throughput.provisioned
         offers = [
             o
-            for o in catalog.azure_offerings(choice.model, region)
+            for o in catalog.azure_offerings(choice.model, region, on=self.today)
             if o.provisioned == provisioned and (choice.route is None or o.route == choice.route)
         ]
         chosen = catalog.select_azure(
@@ -403,6 +417,7 @@ class _Checker:
             sku=choice.sku,
             route=choice.route,
             verified_only=self.verified_only,
+            on=self.today,
         )
         if chosen is not None:
             if chosen.provisioned != provisioned:
@@ -419,7 +434,7 @@ class _Checker:
             )
         else:
             where, value = f"{path}.model", choice.model
-            everything = catalog.azure_offerings(choice.model, region)
+            everything = catalog.azure_offerings(choice.model, region, on=self.today)
             if not everything:
                 problem = f"is not offered in {region}{self._unlisted(choice.model)}"
             elif not offers:
@@ -526,9 +541,10 @@ def azure_spillover(catalog: Catalog, offer: AzureOffering, residency: Residency
     return next((candidates[s] for s in catalog.azure_skus.preference.pay_per_token if s in candidates), None)
 
 
-def check_declaration(spec: PlatformSpec, catalog: Catalog, file: str) -> Declaration:
-    """Validate `spec` against the catalog; raise DeclarationError listing every problem, one line each."""
-    checker = _Checker(spec, catalog, file)
+def check_declaration(spec: PlatformSpec, catalog: Catalog, file: str, on: dt.date | None = None) -> Declaration:
+    """Validate `spec` against the catalog (lifecycle stages as of `on`, default today); raise DeclarationError
+    listing every problem, one line each."""
+    checker = _Checker(spec, catalog, file, on)
     declaration = checker.run()
     if declaration is None:
         raise DeclarationError(checker.issues)

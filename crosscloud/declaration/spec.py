@@ -290,6 +290,17 @@ APPROVAL_TAG = "crosscloud:approved-by"
 GPU_ENDS_TAG = "crosscloud:ends"
 
 
+# Who accepted that an endpoint runs on a model retiring soon (inside crosscloud:lifecycle.warn_days), and the ticket.
+LifecycleAck = Approval
+
+
+class LifecycleSettings(_Strict):
+    """How far ahead a model's retirement counts as imminent: inside the window prod refuses the model unless the
+    endpoint's cloud choice acknowledges it (`lifecycle_ack`); other stacks get a note."""
+
+    warn_days: StrictInt = Field(default=90, ge=0, le=730)
+
+
 class AwsProvisionedThroughput(_Strict):
     """Bedrock provisioned throughput: model units bought for a term (OneMonth and SixMonths cannot be cancelled)."""
 
@@ -303,6 +314,7 @@ class AwsModelChoice(_Strict):
 
     model: str
     provisioned: AwsProvisionedThroughput | None = None
+    lifecycle_ack: LifecycleAck | None = None
 
 
 class AzureThroughput(_Strict):
@@ -310,6 +322,15 @@ class AzureThroughput(_Strict):
     capacity: StrictInt = Field(default=10, ge=1, le=100_000)
     provisioned: StrictBool = False
     approved_by: Approval | None = None  # provisioned (PTU) capacity is a commitment
+    # The last day of the provisioned commitment (the PTU reservation's term). In prod it must not run past the
+    # model's retirement, so a provisioned deployment of a model with a retirement date needs one.
+    ends: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ends(self) -> AzureThroughput:
+        if self.ends is not None and not self.provisioned:
+            raise ValueError("ends dates a provisioned commitment; pay-per-token throughput has none")
+        return self
 
 
 class AzureModelChoice(_Strict):
@@ -324,6 +345,7 @@ class AzureModelChoice(_Strict):
     route: Literal["deployment", "serverless"] | None = None
     sku: str | None = None
     throughput: AzureThroughput = AzureThroughput()
+    lifecycle_ack: LifecycleAck | None = None
 
     @model_validator(mode="after")
     def _route(self) -> AzureModelChoice:
@@ -473,6 +495,7 @@ class PlatformSpec(_Strict):
     endpoints: list[Endpoint] = []
     gpu: list[GpuReservation] = []
     identity: Identity = Identity()
+    lifecycle: LifecycleSettings = LifecycleSettings()
 
     @field_validator("tags")
     @classmethod
