@@ -136,8 +136,11 @@ def test_retired_offerings_are_never_chosen(catalog: Catalog) -> None:
 
 
 def test_models_shows_retired_offerings_as_retired(catalog: Catalog) -> None:
-    lines = [line for line in models_table(catalog, None, "azure").splitlines() if line.startswith("claude-sonnet-4-5")]
-    assert lines and all("(retired 2026-11-30)" in line for line in lines)
+    table = models_table(catalog, None, "azure").splitlines()
+    at = table.index("claude-sonnet-4-5 (chat)")
+    end = next(i for i in range(at + 1, len(table)) if not table[i].startswith(" "))
+    offerings = [line for line in table[at + 1 : end] if line.startswith("  azure")]
+    assert offerings and all("(retired 2026-11-30)" in line for line in offerings)
     resident = models_table(catalog, "eu", "azure")
     assert "retired" not in resident
 

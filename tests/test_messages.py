@@ -29,9 +29,9 @@ def test_a_global_sku_error_lists_the_skus_that_would_be_allowed() -> None:
     [line] = problems(config)
     assert line == (
         f"Pulumi.prod.yaml: crosscloud:endpoints[{index}].azure.sku: 'GlobalStandard' is not a resident offering of "
-        "gpt-4o in swedencentral under residency 'eu' (offerings: GlobalStandard (processes worldwide); "
+        "gpt-5.1 in swedencentral under residency 'eu' (offerings: GlobalStandard (processes worldwide); "
         "DataZoneStandard (processes in its data zone); Standard (processes in-region)); "
-        "allowed: SKUs of gpt-4o resident in swedencentral: Standard"
+        "allowed: SKUs of gpt-5.1 resident in swedencentral: Standard"
     )
     assert "allowed: regions:" not in line
 
