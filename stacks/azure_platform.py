@@ -52,11 +52,11 @@ from crosscloud.declaration.spec import (
 OPENAI_FORMAT = "OpenAI"
 # The Entra ID scope of a token for Foundry's data plane (Azure OpenAI and Foundry Models inference:
 # learn.microsoft.com, ai-foundry configure-entra-id, read 2026-12).
-FOUNDRY_TOKEN_SCOPE = "https://cognitiveservices.azure.com/.default"
+FOUNDRY_TOKEN_SCOPE = "https://cognitiveservices.azure.com/.default"  # noqa: S105 - a scope, not a secret
 # For a serverless API endpoint in a hub/project (Azure Machine Learning): the Machine Learning audience, as for
 # online endpoints' Entra tokens (how-to-authenticate-online-endpoint). UNCONFIRMED for serverless endpoints: no
 # primary source read states their audience; a wrong scope fails closed (401).
-SERVERLESS_TOKEN_SCOPE = "https://ml.azure.com/.default"
+SERVERLESS_TOKEN_SCOPE = "https://ml.azure.com/.default"  # noqa: S105 - a scope, not a secret
 
 
 def _digest(*parts: str, length: int = 8) -> str:
@@ -429,7 +429,7 @@ def _endpoint_output(
     assert foundry is not None
     subdomain = foundry.endpoint.removeprefix("https://").split(".", 1)[0]
     openai = offer.format == OPENAI_FORMAT
-    url = (
+    deployment_url = (
         f"https://{subdomain}.openai.azure.com/openai/deployments/{e.name}"
         if openai
         else f"https://{subdomain}.services.ai.azure.com/models"
@@ -438,7 +438,7 @@ def _endpoint_output(
         **common,
         "sku": offer.sku,
         "name": foundry.deployment_names[e.name],
-        "url": url,
+        "url": deployment_url,
         # What a client (LiteLLM's azure/ or azure_ai/ provider) takes as its base URL.
         "api_base": f"https://{subdomain}.openai.azure.com/"
         if openai

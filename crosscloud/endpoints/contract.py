@@ -153,7 +153,7 @@ class Contract:
                 self.invoke_target(name, e.aws.region)
             if e.azure is not None:
                 self.api_base(name, e.azure.api_base)
-        for name, w in self.workloads.items():
+        for w in self.workloads.values():
             if w.azure is not None:
                 self.client_id(w.azure.identity.removeprefix("id-"))
         return {

@@ -167,12 +167,12 @@ def check_resident(contract: Contract, catalog: Catalog, residency: ResidencySet
                 f"{residency.name!r}; crosscloud emits no deployment that could leave it",
             )
     if e.azure is not None:
-        offers = [
+        azure_offers = [
             o
             for o in catalog.azure_offerings(e.azure.catalog_model, e.azure.location)
             if o.route == e.azure.route and (e.azure.route == "serverless" or o.sku == e.azure.sku)
         ]
-        if not offers or not offers[0].resident_in(residency):
+        if not azure_offers or not azure_offers[0].resident_in(residency):
             raise _fail(
                 contract.source,
                 f"endpoints.{name}.azure.sku",
