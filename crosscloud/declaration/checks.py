@@ -205,7 +205,9 @@ class _Checker:
                     f"is missing: workload {workload.name} signs in to Azure with AWS outbound identity federation",
                     "{manage: true} in exactly one stack of the account, or {issuer: <the account's issuer URL>}",
                 )
-            if not (workload.aws_services or workload.aws_roles):
+            on_aws = [n for n in workload.endpoints if n in served and served[n].aws is not None]
+            if not (workload.aws_services or workload.aws_roles) and (inward is not None or not on_aws):
+                # (a workload calling AWS endpoints without any principal is reported once, by aws_access)
                 self.add(
                     f"{path}.aws_to_azure",
                     workload.name,
