@@ -187,9 +187,7 @@ def azure_side(issuer: Any, subjects: list[str]) -> list[Resource]:
             AzureIdentityArgs(
                 location="swedencentral",
                 resource_group_name="rg",
-                identities=(
-                    IdentitySpec(name="workload-gateway", federated=aws_role_credentials(issuer, subjects)),
-                ),
+                identities=(IdentitySpec(name="workload-gateway", federated=aws_role_credentials(issuer, subjects)),),
             ),
             opts=opts,
         )
@@ -223,7 +221,9 @@ def test_federated_credential_issuer_may_be_the_outbound_resource_output() -> No
             AzureIdentityArgs(
                 location="swedencentral",
                 resource_group_name="rg",
-                identities=(IdentitySpec(name="wl", federated=aws_role_credentials(issuer, ["arn:aws:iam::1:role/x"])),),
+                identities=(
+                    IdentitySpec(name="wl", federated=aws_role_credentials(issuer, ["arn:aws:iam::1:role/x"])),
+                ),
             ),
             opts=opts,
         )
@@ -344,7 +344,11 @@ def test_compliant_federation_declaration_is_accepted(write_stack, capsys: pytes
             {},
             "federation.azure_to_aws: 'gateway' calls no endpoint served on aws",
         ),
-        (gateway({"azure_to_aws": {"audience": "https://not-an-app-id-uri", "principal_id": PRINCIPAL}}), {}, "audience"),
+        (
+            gateway({"azure_to_aws": {"audience": "https://not-an-app-id-uri", "principal_id": PRINCIPAL}}),
+            {},
+            "audience",
+        ),
         (gateway({"azure_to_aws": {"audience": AUDIENCE, "principal_id": "*"}}), {}, "principal_id"),
         (gateway(INWARD), {"aws_outbound": {"manage": True, "issuer": ISSUER}}, "exactly one of manage"),
         (
