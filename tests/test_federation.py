@@ -373,3 +373,17 @@ def test_federation_declaration_errors_exit_2_with_one_line(
     lines = errors(declare(write_stack, mutate), capsys)
     assert len(lines) == 1, lines
     assert expected in lines[0] and "Pulumi.test.yaml" in lines[0]
+
+
+# -- the IAM linter reads what these documents use: each rule beside its twin ----------------------------------------
+def test_linter_reads_multi_valued_numeric_and_null_conditions_and_resource_less_actions() -> None:
+    from tests.iam_lint import lint
+
+    assert lint(entra_token_document(), "identity") == []
+    [statement] = copy.deepcopy(entra_token_document())["Statement"]
+    single = {**statement, "Condition": {"StringEquals": {"sts:IdentityTokenAudience": "api://AzureADTokenExchange"}}}
+    assert any("does not fit" in f for f in lint({"Version": "2012-10-17", "Statement": [single]}, "identity"))
+    numeric = {**statement, "Condition": {"StringEquals": {"sts:DurationSeconds": "300"}}}
+    assert any("does not fit" in f for f in lint({"Version": "2012-10-17", "Statement": [numeric]}, "identity"))
+    wide = {"Sid": "Wide", "Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}
+    assert any("on Resource '*'" in f for f in lint({"Version": "2012-10-17", "Statement": [wide]}, "identity"))
