@@ -27,7 +27,8 @@ def load(path: str) -> dict[str, Any]:
     import litellm
     from litellm import Router
 
-    config = yaml.safe_load(open(path, encoding="utf-8"))
+    with open(path, encoding="utf-8") as file:
+        config = yaml.safe_load(file)
     for key, value in (config.get("environment_variables") or {}).items():
         os.environ[key] = str(value)
     for key, value in (config.get("litellm_settings") or {}).items():  # as the proxy applies them
@@ -38,7 +39,7 @@ def load(path: str) -> dict[str, Any]:
         "file": path,
         "deployments": sorted(d["model_name"] for d in deployments),
         "models": sorted(d["litellm_params"]["model"] for d in deployments),
-        "fallbacks": router.fallbacks,
+        "fallbacks": router.settings().fallbacks,
         "network": list(ATTEMPTS),
     }
 
