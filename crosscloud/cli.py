@@ -182,6 +182,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", type=Path, help="a graph from 'crosscloud synth' (uses its stack and config)")
     p.add_argument("--format", choices=REPORT_FORMATS, default="text")
     p.add_argument("-o", "--output", type=Path, help="write the report to FILE (default: stdout)")
+    p = sub.add_parser(
+        "endpoints", parents=[common, stack_file], help="the endpoints contract as JSON or a LiteLLM proxy config"
+    )
+    p.add_argument("stack")
+    p.add_argument("--format", choices=["json", "litellm"], default="json")
+    p.add_argument(
+        "--stack-output",
+        metavar="FILE|-",
+        help="`pulumi stack output --json` of the deployed stack (- for stdin); default: an offline preview, with "
+        "placeholders for what only `pulumi up` knows",
+    )
+    p.add_argument("--workload", help="the workload the LiteLLM proxy runs as (default: the stack's only one)")
+    p.add_argument("--runs-on", choices=["aws", "azure"], help="where the proxy runs (default: implied by federation)")
+    p.add_argument("--token-file", help="AWS outbound identity token file the proxy reads on AWS (absolute path)")
+    p.add_argument("-o", "--output", type=Path, help="write to FILE (default: stdout)")
     p = sub.add_parser("models", help="the model catalog: where each model can run, and how")
     p.add_argument("--residency", help="only offerings that keep processing inside this residency set")
     p.add_argument("--cloud", choices=["aws", "azure"])
@@ -477,6 +492,8 @@ def _run(args: argparse.Namespace) -> int:
         return _models(args)
     project = find_project(args.project_dir)
     _planned_outputs(args)
+    if args.command == "endpoints":
+        return _endpoints(project, args)
     if args.command == "synth":
         graph = _synth(project, args.stack, args.config_file)
         _emit(json.dumps(graph.to_json(_REDACTOR[0] if _REDACTOR else None), indent=2) + "\n", args.output)
@@ -521,6 +538,42 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         for packs in prestarted:
             packs.close()
+
+
+def _endpoints(project: Project, args: argparse.Namespace) -> int:
+    """The contract from a deployed stack's outputs, or offline from a preview (placeholders named on stderr)."""
+    from crosscloud.endpoints import DEFAULT_TOKEN_FILE, contract_from_outputs, offline_outputs, read_stack_output
+    from crosscloud.endpoints import render as render_endpoints
+
+    problem = stack_name_problem(args.stack)
+    if problem:
+        raise DeclarationError([ConfigIssue.given("crosscloud", "STACK", args.stack, problem)])
+    if args.stack_output is not None:
+        source = "stdin" if args.stack_output == "-" else args.stack_output
+        try:
+            raw = sys.stdin.buffer.read() if args.stack_output == "-" else Path(args.stack_output).read_bytes()
+        except OSError as exc:
+            raise DeclarationError([ConfigIssue(source, "-", f"cannot be read: {exc.strerror}")]) from None
+        outputs, offline = read_stack_output(raw, source), False
+    else:
+        graph = _synth(project, args.stack, args.config_file)
+        source, outputs, offline = f"preview of {args.stack}", offline_outputs(graph.outputs), True
+    contract = contract_from_outputs(outputs, stack=args.stack, source=source, offline=offline)
+    text = render_endpoints(
+        contract,
+        args.format,
+        workload=args.workload,
+        runs_on=args.runs_on,
+        token_file=args.token_file or DEFAULT_TOKEN_FILE,
+    )
+    _emit(text, args.output)
+    if contract.placeholders:
+        print(
+            f"crosscloud: offline preview: {len(contract.placeholders)} values are placeholders until `pulumi up` "
+            "(known-after-pulumi-up); pass --stack-output for the deployed stack's",
+            file=sys.stderr,
+        )
+    return EXIT_OK
 
 
 def _preview(

@@ -3,12 +3,14 @@
 Returns, per logical endpoint, what applications need to call it on AWS (the stack output `endpoints.<name>.aws`):
 the model or profile ID, the Region and the runtime endpoint DNS name; the invoke target (the endpoint's application
 inference profile ARN, known after apply) is the stack output `aws_invoke_targets.<name>`. Role ARNs are
-`aws_role_arns`.
+`aws_role_arns`. Cross-cloud federation (the Entra tenant's OIDC provider, the account's outbound federation) is
+built here too; what the Azure half needs of it (role ARNs, the outbound issuer) is returned.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -31,9 +33,13 @@ from components.aws import (
 )
 from components.aws.bedrock import endpoint_access, endpoint_model_resources
 from components.aws.documents import control_endpoint_document, runtime_endpoint_document
+from components.aws.federation import AwsFederation, AwsFederationArgs, ci_federation_document
+from components.aws.iam import EntraTrust, workload_role_arn
 from components.providers import aws_provider, with_provider
+from components.standard import StrInput
 from crosscloud.catalog import load_catalog
 from crosscloud.declaration import Declaration
+from crosscloud.declaration.spec import Workload
 
 
 def _account(settings_account: str | None, provider: pulumi.ProviderResource) -> str:
@@ -43,10 +49,24 @@ def _account(settings_account: str | None, provider: pulumi.ProviderResource) ->
     return str(aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider)).account_id)
 
 
-def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class AwsResult:
+    """What the rest of the program needs from the AWS half."""
+
+    # Per logical endpoint, the stack output `endpoints.<name>.aws`.
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Workload roles by workload name, their ARNs built from known parts (the same string IAM reports).
+    role_arns: dict[str, str] = field(default_factory=dict)
+    region: str | None = None
+    # The account's outbound identity federation issuer: declared, or this stack's resource's (known after apply).
+    outbound_issuer: StrInput | None = None
+    entra_provider_arn: str | None = None
+
+
+def build(declaration: Declaration, tags: dict[str, str], entra_tenant_id: str | None = None) -> AwsResult:
     spec = declaration.spec
     if spec.aws is None:
-        return {}
+        return AwsResult()
     settings = spec.aws
     provider = aws_provider(f"aws-{settings.region}", settings)
     opts = with_provider(provider)
@@ -133,19 +153,39 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
         pulumi.export("aws_gpu_launch_templates", capacity.launch_template_ids)
 
     policies = {name: a.policy_arns for name, a in access.endpoints.items()} if access else {}
+    federation = _federation(declaration, ctx, entra_tenant_id, tags, opts)
     workloads = [
         WorkloadAccess(
             w.name,
             tuple(w.aws_services),
             tuple(w.aws_roles),
             [arn for ep in w.endpoints for arn in policies.get(ep, [])],
+            entra=_entra_trust(w, federation, entra_tenant_id),
+            entra_tokens=w.federation.aws_to_azure is not None,
         )
         for w in spec.identity.workloads
-        if any(ep in policies for ep in w.endpoints)
+        if any(ep in policies for ep in w.endpoints) or w.federation.aws_to_azure is not None
     ]
     if workloads or spec.identity.ci is not None:
+        outbound = spec.identity.federation.aws_outbound
         identity = AwsIdentity(
-            "aws-identity", AwsIdentityArgs(ctx=ctx, workloads=tuple(workloads), ci=spec.identity.ci, tags=tags), opts
+            "aws-identity",
+            AwsIdentityArgs(
+                ctx=ctx,
+                workloads=tuple(workloads),
+                ci=spec.identity.ci,
+                entra_provider=federation.entra_provider if federation else None,
+                ci_federation_document=ci_federation_document(
+                    ctx.partition,
+                    ctx.account,
+                    entra_tenant_id if federation and federation.entra_provider else None,
+                    bool(outbound and outbound.manage),
+                )
+                if federation
+                else None,
+                tags=tags,
+            ),
+            opts,
         )
         pulumi.export("aws_role_arns", identity.role_arns)
 
@@ -153,13 +193,78 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
         # The invoke target of each endpoint (its application inference profile ARN) exists only after `pulumi up`;
         # exported beside `endpoints` so the rest of the contract stays readable at preview.
         pulumi.export("aws_invoke_targets", {n: a.invoke_target for n, a in access.endpoints.items()})
-    return {
-        e.name: {
-            "invoke_id": e.aws.invoke_id,
-            "offering": e.aws.kind,
-            "region": e.aws.region,
-            "runtime_endpoint": runtime_dns,
-        }
-        for e in declaration.endpoints
-        if e.aws is not None
-    }
+    outbound_settings = spec.identity.federation.aws_outbound
+    issuer: StrInput | None = None
+    if outbound_settings is not None:
+        issuer = outbound_settings.issuer or (federation.outbound_issuer if federation else None)
+        if federation is not None and federation.outbound_issuer is not None:
+            pulumi.export("aws_outbound_issuer", federation.outbound_issuer)
+    for w in spec.identity.workloads:
+        foreign = [
+            r
+            for r in (w.federation.aws_to_azure.roles if w.federation.aws_to_azure else [])
+            if r.split(":")[4] != ctx.account
+        ]
+        if foreign:
+            raise pulumi.RunError(
+                f"Pulumi.{pulumi.get_stack()}.yaml: crosscloud:identity.workloads: {w.name}: aws_to_azure.roles "
+                f"{', '.join(foreign)} are not in account {ctx.account}, whose issuer the credentials name"
+            )
+    return AwsResult(
+        endpoints={
+            e.name: {
+                "catalog_model": e.aws.model,
+                "invoke_id": e.aws.invoke_id,
+                "offering": e.aws.kind,
+                "region": e.aws.region,
+                "runtime_endpoint": runtime_dns,
+                "kind": catalog.models[e.aws.model].kind,
+                # LiteLLM's `model_info.base_model` for the application inference profile (its ARN names no model).
+                "base_model": f"bedrock/{e.aws.invoke_id}",
+            }
+            for e in declaration.endpoints
+            if e.aws is not None
+        },
+        role_arns={w.name: workload_role_arn(ctx, w.name) for w in workloads},
+        region=ctx.region,
+        outbound_issuer=issuer,
+        entra_provider_arn=federation.entra_provider_arn if federation else None,
+    )
+
+
+def _federation(
+    declaration: Declaration,
+    ctx: AwsContext,
+    entra_tenant_id: str | None,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> AwsFederation | None:
+    """The Entra tenant's OIDC provider (for Azure workloads assuming roles) and the outbound federation (if owned)."""
+    identity = declaration.spec.identity
+    audiences = tuple(
+        w.federation.azure_to_aws.audience for w in identity.workloads if w.federation.azure_to_aws is not None
+    )
+    manage = identity.federation.aws_outbound is not None and identity.federation.aws_outbound.manage
+    if not audiences and not manage:
+        return None
+    if audiences and entra_tenant_id is None:
+        raise ValueError("Azure workloads assume AWS roles but no Entra tenant was resolved")
+    return AwsFederation(
+        "aws-federation",
+        AwsFederationArgs(
+            ctx=ctx,
+            entra_tenant_id=entra_tenant_id if audiences else None,
+            entra_audiences=audiences,
+            entra_provider_arn=identity.federation.entra_oidc_provider_arn,
+            manage_outbound=manage,
+            tags=tags,
+        ),
+        opts=opts,
+    )
+
+
+def _entra_trust(workload: Workload, federation: AwsFederation | None, tenant_id: str | None) -> EntraTrust | None:
+    inward = workload.federation.azure_to_aws
+    if inward is None or federation is None or federation.entra_provider_arn is None or tenant_id is None:
+        return None
+    return EntraTrust(federation.entra_provider_arn, tenant_id, inward.audience, inward.principal_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import pulumi
@@ -32,30 +33,68 @@ from components.azure import (
     ServerlessModel,
 )
 from components.azure.foundry import unique_subdomain
-from components.azure.identity import github_actions_credentials
+from components.azure.identity import FederatedCredential, aws_role_credentials, github_actions_credentials
 from components.azure.serverless import ENDPOINT_SKU
 from components.providers import azure_provider, with_provider
 from components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint, StrInput
 from crosscloud.catalog import load_catalog
 from crosscloud.declaration import Declaration, ResolvedEndpoint
 from crosscloud.declaration.checks import azure_spillover
-from crosscloud.declaration.spec import APPROVAL_TAG, FOUNDRY_DNS_ZONES, GPU_ENDS_TAG, ML_DNS_ZONES, AzureSettings
+from crosscloud.declaration.spec import (
+    APPROVAL_TAG,
+    FOUNDRY_DNS_ZONES,
+    GPU_ENDS_TAG,
+    ML_DNS_ZONES,
+    AzureSettings,
+    PlatformSpec,
+)
 
 OPENAI_FORMAT = "OpenAI"
+# The Entra ID scope of a token for Foundry's data plane (Azure OpenAI and Foundry Models inference:
+# learn.microsoft.com, ai-foundry configure-entra-id, read 2026-12).
+FOUNDRY_TOKEN_SCOPE = "https://cognitiveservices.azure.com/.default"  # noqa: S105 - a scope, not a secret
+# For a serverless API endpoint in a hub/project (Azure Machine Learning): the Machine Learning audience, as for
+# online endpoints' Entra tokens (how-to-authenticate-online-endpoint). UNCONFIRMED for serverless endpoints: no
+# primary source read states their audience; a wrong scope fails closed (401).
+SERVERLESS_TOKEN_SCOPE = "https://ml.azure.com/.default"  # noqa: S105 - a scope, not a secret
 
 
 def _digest(*parts: str, length: int = 8) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
-def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str, Any]]:
+def provider(spec: PlatformSpec) -> azure_native.Provider | None:
+    """The stack's explicit Azure provider (created before either half, so the AWS half can read the tenant)."""
+    return azure_provider(f"azure-{spec.azure.location}", spec.azure) if spec.azure is not None else None
+
+
+def entra_tenant(spec: PlatformSpec, azure: azure_native.Provider | None) -> str | None:
+    """The Entra tenant federation trusts: declared, else the tenant of the Azure provider's credentials (an invoke,
+    answered at preview too, so trust policies built from it are known documents). None without federation."""
+    workloads = spec.identity.workloads
+    if not any(w.federation.azure_to_aws or w.federation.aws_to_azure for w in workloads) or azure is None:
+        return None
+    if spec.identity.federation.entra_tenant_id is not None:
+        return spec.identity.federation.entra_tenant_id
+    config = azure_native.authorization.get_client_config(opts=pulumi.InvokeOptions(provider=azure))
+    return str(config.tenant_id)
+
+
+def build(
+    declaration: Declaration,
+    tags: dict[str, str],
+    provider: azure_native.Provider | None,
+    outbound_issuer: StrInput | None = None,
+    aws_role_arns: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """`outbound_issuer` and `aws_role_arns`: the AWS account's outbound federation issuer and the workload roles,
+    for the federated credentials of workloads that sign in from AWS."""
     spec = declaration.spec
-    if spec.azure is None:
+    if spec.azure is None or provider is None:
         return {}
     settings = spec.azure
     project, stack = pulumi.get_project(), pulumi.get_stack()
     prod = spec.protect_stateful
-    provider = azure_provider(f"azure-{settings.location}", settings)
     opts = with_provider(provider)
     rg_name = settings.resource_group or f"rg-{project}-{stack}"
     served = [e for e in declaration.endpoints if e.azure is not None]
@@ -231,7 +270,14 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
     identities: list[IdentitySpec] = []
     for workload in spec.identity.workloads:
         grants = _grants([names[n] for n in workload.endpoints if n in names], foundry, hubs)
-        identities.append(IdentitySpec(name=f"workload-{workload.name}", grants=grants))
+        federated: tuple[FederatedCredential, ...] = ()
+        outward = workload.federation.aws_to_azure
+        if outward is not None:
+            if outbound_issuer is None or aws_role_arns is None or workload.name not in aws_role_arns:
+                raise pulumi.RunError(f"workload {workload.name} signs in from AWS but the AWS half built no role")
+            subjects = [aws_role_arns[workload.name], *outward.roles]
+            federated = aws_role_credentials(outbound_issuer, subjects)
+        identities.append(IdentitySpec(name=f"workload-{workload.name}", grants=grants, federated=federated))
     if spec.identity.ci is not None:
         ci = spec.identity.ci
         identities.append(
@@ -242,6 +288,11 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
                 federated=github_actions_credentials(ci.github_repository, ci.branch),
             )
         )
+    declared = {
+        f"workload-{w.name}": w.federation.azure_to_aws.principal_id
+        for w in spec.identity.workloads
+        if w.federation.azure_to_aws is not None
+    }
     if identities:
         identity = AzureIdentity(
             "azure-identity",
@@ -251,8 +302,33 @@ def build(declaration: Declaration, tags: dict[str, str]) -> dict[str, dict[str,
             opts=opts,
         )
         pulumi.export("azure_identity_client_ids", identity.client_ids)
+        pulumi.export(
+            "azure_identity_principal_ids",
+            {
+                key: _checked_principal(key, principal, declared.get(key))
+                for key, principal in identity.principal_ids.items()
+            },
+        )
 
     return {e.name: _endpoint_output(e, foundry, hubs) for e in served}
+
+
+def _checked_principal(key: str, principal: pulumi.Output[str], declared: str | None) -> pulumi.Output[str]:
+    """The identity's principal ID; for a workload that assumes an AWS role, checked against the declared one the
+    role's trust policy pins, so `pulumi up` (and any preview that knows the identity) stops on a mismatch."""
+    if declared is None:
+        return principal
+
+    def check(actual: str) -> str:
+        if actual and actual != declared:
+            raise pulumi.RunError(
+                f"Pulumi.{pulumi.get_stack()}.yaml: crosscloud:identity.workloads: id-{key} has principal ID "
+                f"{actual}, but federation.azure_to_aws.principal_id is {declared}: the AWS role would trust another "
+                "identity; set principal_id to the identity's"
+            )
+        return actual
+
+    return principal.apply(check)
 
 
 def _serverless_model(e: ResolvedEndpoint, project: str, stack: str) -> ServerlessModel:
@@ -330,20 +406,42 @@ def _endpoint_output(
     offer = e.azure
     assert offer is not None
     common = {
+        "catalog_model": offer.model,
         "model": offer.name,
         "version": offer.version,
+        "format": offer.format,
+        "kind": load_catalog().models[offer.model].kind,
         "location": offer.region,
         "processing": offer.processing,
         "route": offer.route,
     }
     if offer.route == "serverless":
         hub = hubs[offer.region]
-        return {**common, "sku": ENDPOINT_SKU, "name": hub.endpoint_names[e.name], "url": hub.endpoint_uris[e.name]}
+        url = hub.endpoint_uris[e.name]
+        return {
+            **common,
+            "sku": ENDPOINT_SKU,
+            "name": hub.endpoint_names[e.name],
+            "url": url,
+            "api_base": url,
+            "token_scope": SERVERLESS_TOKEN_SCOPE,
+        }
     assert foundry is not None
     subdomain = foundry.endpoint.removeprefix("https://").split(".", 1)[0]
-    url = (
+    openai = offer.format == OPENAI_FORMAT
+    deployment_url = (
         f"https://{subdomain}.openai.azure.com/openai/deployments/{e.name}"
-        if offer.format == OPENAI_FORMAT
+        if openai
         else f"https://{subdomain}.services.ai.azure.com/models"
     )
-    return {**common, "sku": offer.sku, "name": foundry.deployment_names[e.name], "url": url}
+    return {
+        **common,
+        "sku": offer.sku,
+        "name": foundry.deployment_names[e.name],
+        "url": deployment_url,
+        # What a client (LiteLLM's azure/ or azure_ai/ provider) takes as its base URL.
+        "api_base": f"https://{subdomain}.openai.azure.com/"
+        if openai
+        else f"https://{subdomain}.services.ai.azure.com",
+        "token_scope": FOUNDRY_TOKEN_SCOPE,
+    }

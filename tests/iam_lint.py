@@ -34,7 +34,15 @@ OPERATORS = {
     "string": ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike"),
     "arn": ("ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike", "StringEquals", "StringNotEquals", "StringLike"),
     "bool": ("Bool",),
-}
+    "numeric": (
+        "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+    ),
+    # Multi-valued keys take the set operators (IAM user guide, reference_policies_condition-single-vs-multi-valued).
+    "array": (
+        "ForAllValues:StringEquals", "ForAnyValue:StringEquals", "ForAllValues:StringLike", "ForAnyValue:StringLike",
+    ),
+}  # fmt: skip
 SID = re.compile(r"^[A-Za-z0-9]+$")
 
 
@@ -113,7 +121,9 @@ def _key_type(key: str) -> str | None:
         return None
     if not value:
         return None
-    return {"arn": "arn", "bool": "bool"}.get(str(value).lower(), "string")
+    return {"arn": "arn", "bool": "bool", "numeric": "numeric", "arrayofstring": "array"}.get(
+        str(value).lower(), "string"
+    )
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -172,7 +182,8 @@ def lint(document: dict[str, Any], kind: Kind) -> list[str]:
                 continue
             for resource in resources:
                 if resource == "*":
-                    if effect == "Allow" and kind != "key":
+                    # An action with no resource-level permissions (its only format is "*") can name nothing else.
+                    if effect == "Allow" and kind != "key" and set(formats) != {"*"}:
                         findings.append(f"{where}: Allow {action} on Resource '*'")
                     continue
                 if effect != "Allow":
@@ -208,7 +219,9 @@ def _principal(where: str, principal: Any, effect: str, kind: Kind) -> list[str]
             ):
                 findings.append(f"{where}: bad AWS principal {value}")
             elif key == "Federated" and not re.fullmatch(
-                r"arn:aws(-[a-z]+)*:iam::\d{12}:oidc-provider/[a-z0-9.-]+", value
+                # a host, or host and path with the issuer's trailing slash (sts.windows.net/<tenant>/)
+                r"arn:aws(-[a-z]+)*:iam::\d{12}:oidc-provider/[a-z0-9.-]+(/[A-Za-z0-9-]+)*/?",
+                value,
             ):
                 findings.append(f"{where}: bad federated principal {value}")
             elif key not in ("Service", "AWS", "Federated"):
@@ -233,7 +246,7 @@ def _conditions(where: str, condition: dict[str, Any], actions: list[str], princ
             if key_type is None:
                 findings.append(f"{where}: unknown condition key {key}")
                 continue
-            if operator not in OPERATORS[key_type]:
+            if operator != "Null" and operator not in OPERATORS[key_type]:  # Null tests presence, for every type
                 findings.append(f"{where}: operator {operator} does not fit {key_type} key {key}")
             if key in GLOBAL_KEYS or key.startswith(RESOURCE_TAG) or "*" in "".join(actions):
                 continue

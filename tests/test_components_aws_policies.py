@@ -393,7 +393,12 @@ def test_prod_synth_has_every_aws_component_and_protects_state(project: Project)
     assert block.protect and block.retain_on_delete
     roles = {r.inputs["name"]: r for r in by_type(graph, "aws:iam/role:Role")}
     assert {"crosscloud-prod-ci-preview", "crosscloud-prod-ci-deploy", "crosscloud-prod-rag-api"} <= set(roles)
-    assert len(by_type(graph, "aws:iam/openIdConnectProvider:OpenIdConnectProvider")) == 1
+    # GitHub's (CI) and the Entra tenant's (the gateway on Azure assumes its AWS role)
+    urls = sorted(r.inputs["url"] for r in by_type(graph, "aws:iam/openIdConnectProvider:OpenIdConnectProvider"))
+    assert urls == [
+        "https://sts.windows.net/00000000-0000-0000-0000-00000000c0de/",
+        "https://token.actions.githubusercontent.com",
+    ]
     stateful = (
         "aws:kms/key:Key",
         "aws:s3/bucket:Bucket",
@@ -404,10 +409,13 @@ def test_prod_synth_has_every_aws_component_and_protects_state(project: Project)
         assert by_type(graph, token) and all(r.protect for r in by_type(graph, token)), token
     assert not by_type(graph, "aws:iam/user:User") and not by_type(graph, "aws:iam/accessKey:AccessKey")
     assert graph.outputs["endpoints"]["chat"]["aws"] == {
+        "catalog_model": "gpt-oss-120b",
         "invoke_id": "openai.gpt-oss-120b-1:0",
         "offering": "in-region",
         "region": "eu-north-1",
         "runtime_endpoint": "bedrock-runtime.eu-north-1.amazonaws.com",
+        "kind": "chat",
+        "base_model": "bedrock/openai.gpt-oss-120b-1:0",
     }
     assert "aws_invoke_targets" in graph.outputs and "aws_role_arns" in graph.outputs
 
@@ -434,6 +442,13 @@ def test_workloads_carry_only_their_endpoints_policies(project: Project) -> None
             "aws-bedrock-reasoning-models",
             "aws-bedrock-reasoning-profile-policy",
             "aws-bedrock-reasoning-guardrail-policy",
+        },
+        # the LiteLLM gateway: every endpoint of its own that Bedrock serves, nothing else (drafts is not its)
+        "aws-identity-gateway": {
+            f"aws-bedrock-{e}-{p}"
+            for e in ("chat", "reasoning", "embed")
+            for p in ("models", "profile-policy", "guardrail-policy")
+            if not (e == "embed" and p == "guardrail-policy")
         },
     }
 

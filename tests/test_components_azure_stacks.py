@@ -90,7 +90,8 @@ def test_prod_has_every_azure_component_with_its_secure_settings(prod: Graph) ->
     assert agents[0].inputs["delegations"][0]["serviceName"] == "Microsoft.App/environments"
     assert len(of_type(prod, "azure-native:monitor:DiagnosticSetting")) == 4
 
-    assert len(of_type(prod, "azure-native:managedidentity:UserAssignedIdentity")) == 3  # rag-api, batch-drafts and CI
+    # rag-api, batch-drafts, the gateway and CI
+    assert len(of_type(prod, "azure-native:managedidentity:UserAssignedIdentity")) == 4
     roles = {
         r.inputs["roleDefinitionId"].rsplit("/", 1)[1]
         for r in of_type(prod, "azure-native:authorization:RoleAssignment")
@@ -99,9 +100,14 @@ def test_prod_has_every_azure_component_with_its_secure_settings(prod: Graph) ->
         "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",  # Cognitive Services OpenAI User (rag-api on the account)
         "53ca6127-db72-4b80-b1b0-d745d6d5456d",  # Azure AI User (rag-api on the project)
         "acdd72a7-3385-48ef-bd42-f606fba81ae7",  # Reader (CI on the resource group)
+        "64702f94-c441-49e6-a78b-ef80e0188fee",  # Azure AI Developer (the gateway on the serverless project)
     }
     subjects = {c.inputs["subject"] for c in of_type(prod, "azure-native:managedidentity:FederatedIdentityCredential")}
-    assert subjects == {"repo:acme/ml-platform:ref:refs/heads/main", "repo:acme/ml-platform:pull_request"}
+    assert subjects == {
+        "repo:acme/ml-platform:ref:refs/heads/main",
+        "repo:acme/ml-platform:pull_request",
+        "arn:aws:iam::123456789012:role/crosscloud/crosscloud-prod-gateway",  # the gateway on AWS (outbound federation)
+    }
 
 
 def test_prod_outputs_describe_each_azure_endpoint(prod: Graph) -> None:

@@ -6,16 +6,19 @@ No key or secret is created or exported: callers get client IDs (public identifi
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_azure_native as azure_native
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from components.azure.interfaces import role_assignments
 from components.standard import RoleAssignment, StandardArgs, StrInput
+from crosscloud.declaration.spec import ENTRA_TOKEN_EXCHANGE_AUDIENCE, MAX_FEDERATED_CREDENTIALS
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-# The audience Entra ID expects in federated tokens (public cloud).
-ENTRA_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience, not a secret
 
 
 class Grant(StandardArgs):
@@ -27,18 +30,44 @@ class Grant(StandardArgs):
 
 
 class FederatedCredential(StandardArgs):
-    """Trust tokens from `issuer` whose `sub` claim is exactly `subject`."""
+    """Trust tokens from `issuer` whose `sub` claim is exactly `subject` (Entra ID matches both exactly and supports
+    no wildcard in any property; issuer and subject at most 600 characters: entra-docs,
+    workload-identity-federation-considerations). The issuer may be known only once a resource exists (the AWS
+    account's outbound federation issuer)."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$")
-    issuer: str = Field(pattern=r"^https://")
-    subject: str = Field(min_length=1)
+    issuer: StrInput
+    subject: str = Field(min_length=1, max_length=600)
     audience: str = ENTRA_TOKEN_EXCHANGE_AUDIENCE
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer(cls, value: StrInput) -> StrInput:
+        if isinstance(value, str) and not re.fullmatch(r"https://[^*\s]{1,592}", value):
+            raise ValueError(f"issuer {value!r} must be an https URL without wildcards, at most 600 characters")
+        return value
+
+    @field_validator("subject", "audience")
+    @classmethod
+    def _exact(cls, value: str) -> str:
+        if "*" in value or value != value.strip():
+            raise ValueError(f"{value!r}: Entra ID matches federated credentials exactly; no wildcard, no spaces")
+        return value
 
 
 class IdentitySpec(StandardArgs):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,62}$")
     grants: tuple[Grant, ...] = ()
-    federated: tuple[FederatedCredential, ...] = ()
+    # Entra ID accepts at most 20 per user-assigned identity.
+    federated: tuple[FederatedCredential, ...] = Field(default=(), max_length=MAX_FEDERATED_CREDENTIALS)
+
+    @field_validator("federated")
+    @classmethod
+    def _unique(cls, value: tuple[FederatedCredential, ...]) -> tuple[FederatedCredential, ...]:
+        names = [c.name for c in value]
+        if len(set(names)) != len(names):
+            raise ValueError(f"federated credential names must be unique: {names}")
+        return value
 
 
 class AzureIdentityArgs(StandardArgs):
@@ -57,6 +86,17 @@ def github_actions_credentials(repository: str, branch: str) -> tuple[FederatedC
             name="github-pull-request", issuer=GITHUB_ISSUER, subject=f"repo:{repository}:pull_request"
         ),
     )
+
+
+def aws_role_credentials(issuer: StrInput, role_arns: Sequence[str]) -> tuple[FederatedCredential, ...]:
+    """AWS roles that sign in as the identity: tokens from the account's outbound federation issuer whose `sub` is
+    the role's ARN (what GetWebIdentityToken puts in `sub` for a role session), audience api://AzureADTokenExchange."""
+    credentials = []
+    for arn in role_arns:
+        role = re.sub(r"[^A-Za-z0-9_-]", "-", arn.rsplit("/", 1)[-1])[:80]
+        digest = hashlib.sha256(arn.encode()).hexdigest()[:10]
+        credentials.append(FederatedCredential(name=f"aws-{digest}-{role}", issuer=issuer, subject=arn))
+    return tuple(credentials)
 
 
 class AzureIdentity(pulumi.ComponentResource):

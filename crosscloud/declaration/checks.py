@@ -16,6 +16,7 @@ from crosscloud.catalog.loader import today
 from crosscloud.declaration import lifecycle
 from crosscloud.declaration.errors import ConfigIssue, DeclarationError, did_you_mean, join_allowed
 from crosscloud.declaration.spec import (
+    MAX_FEDERATED_CREDENTIALS,
     ML_DNS_ZONES,
     AzureModelChoice,
     Cloud,
@@ -128,6 +129,7 @@ class _Checker:
         self.aws_access(endpoints)
         lifecycle.check_endpoints(self, endpoints)
         lifecycle.check_mantle(self)
+        self.federation(endpoints)
         if self.issues or residency is None:
             return None
         return Declaration(spec, residency, tuple(endpoints), self.file, tuple(self.notes))
@@ -197,13 +199,88 @@ class _Checker:
                     f"any other name than {', '.join(_AWS_RESERVED_ROLE_NAMES)}",
                 )
             on_aws = [n for n in workload.endpoints if n in served and served[n].aws is not None]
-            if on_aws and not (workload.aws_services or workload.aws_roles):
+            federated = workload.federation.azure_to_aws is not None
+            if on_aws and not (workload.aws_services or workload.aws_roles or federated):
                 self.add(
                     f"crosscloud:identity.workloads[{i}]",
                     workload.name,
                     f"calls {', '.join(on_aws)} on AWS but names no principal to trust",
+                    "aws_services (e.g. ecs-tasks.amazonaws.com), aws_roles (role ARNs) or federation.azure_to_aws",
+                )
+
+    def federation(self, endpoints: list[ResolvedEndpoint]) -> None:
+        """Cross-cloud federation needs both clouds, something to reach on the other cloud, the account's outbound
+        federation (AWS to Azure) and at most 20 federated credentials per Azure identity."""
+        spec, served = self.spec, {e.name: e for e in endpoints}
+        settings = spec.identity.federation
+        both = spec.aws is not None and spec.azure is not None
+        provider = settings.entra_oidc_provider_arn
+        if provider is not None:
+            tenant = provider.rstrip("/").rsplit("/", 1)[1]
+            if settings.entra_tenant_id is not None and tenant != settings.entra_tenant_id:
+                self.add(
+                    "crosscloud:identity.federation.entra_oidc_provider_arn",
+                    provider,
+                    f"names tenant {tenant}, not entra_tenant_id {settings.entra_tenant_id}",
+                    f"the provider of sts.windows.net/{settings.entra_tenant_id}/",
+                )
+            self.same_account("crosscloud:identity.federation.entra_oidc_provider_arn", provider)
+        for i, workload in enumerate(spec.identity.workloads):
+            path = f"crosscloud:identity.workloads[{i}].federation"
+            inward, outward = workload.federation.azure_to_aws, workload.federation.aws_to_azure
+            for direction, wanted, cloud in (("azure_to_aws", inward, "aws"), ("aws_to_azure", outward, "azure")):
+                if wanted is None:
+                    continue
+                if not both:
+                    self.add(f"{path}.{direction}", workload.name, "needs crosscloud:aws and crosscloud:azure")
+                    continue
+                there = [n for n in workload.endpoints if n in served and getattr(served[n], cloud) is not None]
+                if not there:
+                    self.add(
+                        f"{path}.{direction}",
+                        workload.name,
+                        f"calls no endpoint served on {cloud}, so the federation would reach nothing",
+                        join_allowed(sorted(n for n, e in served.items() if getattr(e, cloud) is not None)),
+                    )
+            if outward is None:
+                continue
+            if settings.aws_outbound is None:
+                self.add(
+                    "crosscloud:identity.federation.aws_outbound",
+                    None,
+                    f"is missing: workload {workload.name} signs in to Azure with AWS outbound identity federation",
+                    "{manage: true} in exactly one stack of the account, or {issuer: <the account's issuer URL>}",
+                )
+            on_aws = [n for n in workload.endpoints if n in served and served[n].aws is not None]
+            if not (workload.aws_services or workload.aws_roles) and (inward is not None or not on_aws):
+                # (a workload calling AWS endpoints without any principal is reported once, by aws_access)
+                self.add(
+                    f"{path}.aws_to_azure",
+                    workload.name,
+                    "needs a workload role someone runs as: name aws_services or aws_roles",
                     "aws_services (e.g. ecs-tasks.amazonaws.com) and/or aws_roles (role ARNs)",
                 )
+            credentials = 1 + len(outward.roles)
+            if credentials > MAX_FEDERATED_CREDENTIALS:
+                self.add(
+                    f"{path}.aws_to_azure.roles",
+                    len(outward.roles),
+                    f"roles give identity id-workload-{workload.name} {credentials} federated credentials "
+                    f"(its own role plus these); Entra ID accepts at most {MAX_FEDERATED_CREDENTIALS} per identity",
+                    f"at most {MAX_FEDERATED_CREDENTIALS - 1} roles",
+                )
+            seen: set[str] = set()
+            for j, role in enumerate(outward.roles):
+                if role in seen:
+                    self.add(f"{path}.aws_to_azure.roles[{j}]", role, "is listed twice")
+                seen.add(role)
+                self.same_account(f"{path}.aws_to_azure.roles[{j}]", role)
+
+    def same_account(self, path: str, arn: str) -> None:
+        """An ARN of another account than the declared one can never match this account's federation."""
+        account = self.spec.aws.account_id if self.spec.aws else None
+        if account is not None and arn.split(":")[4] != account:
+            self.add(path, arn, f"is in account {arn.split(':')[4]}, not crosscloud:aws.account_id {account}")
 
     def azure_reachable(self) -> None:
         """Foundry is private unless a non-prod stack opts out; private needs a VNet for its private endpoint."""

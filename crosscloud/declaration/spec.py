@@ -462,19 +462,94 @@ AwsServicePrincipal = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(\.[
 AwsRoleArn = Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")]
 
 
+Guid = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")]
+# What a workload asks Entra ID for a token for (IMDS `resource=`): an app registration's application ID URI
+# (`api://...`, the form Entra's v1 tokens carry in `aud`) or its client ID (a GUID, what v2 tokens carry).
+EntraAudience = Annotated[
+    str, StringConstraints(pattern=r"^(api://[A-Za-z0-9._~/-]{1,200}|[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12})$")
+]
+# The audience Entra ID requires in a token it exchanges through a federated identity credential (public cloud).
+ENTRA_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience, not a secret
+# Entra ID accepts at most 20 federated identity credentials per user-assigned identity (entra-docs,
+# workload-identity-federation-considerations, read 2026-12).
+MAX_FEDERATED_CREDENTIALS = 20
+
+
+class AzureToAws(_Strict):
+    """The workload's Azure identity may assume its AWS role: AssumeRoleWithWebIdentity with an Entra ID token.
+
+    The role trusts tokens of the stack's Entra tenant whose `aud` is `audience` and whose `sub` is `principal_id`,
+    both exactly. Azure assigns the principal ID when it creates the identity, so it is declared (after the first
+    `pulumi up`, from the stack output `azure_identity_principal_ids`) rather than read at preview: the trust policy
+    stays a known document that policy packs read, and `pulumi up` stops if it differs from the identity's."""
+
+    audience: EntraAudience
+    principal_id: Guid
+
+
+class AwsToAzure(_Strict):
+    """The workload's AWS role (and `roles`, other roles of the same account) may sign in as its Azure identity:
+    an Entra federated identity credential per role, issuer = the account's outbound federation issuer."""
+
+    roles: list[AwsRoleArn] = []
+
+
+class WorkloadFederation(_Strict):
+    """Keyless identity across clouds, per direction."""
+
+    azure_to_aws: AzureToAws | None = None
+    aws_to_azure: AwsToAzure | None = None
+
+
 class Workload(_Strict):
-    """An application identity: an IAM role that may invoke exactly its endpoints' models."""
+    """An application identity: an IAM role that may invoke exactly its endpoints' models, and a user-assigned
+    managed identity granted exactly its endpoints on Azure."""
 
     name: Slug
     endpoints: list[str] = []
     # Who may assume the workload role on AWS: AWS service principals and/or existing role ARNs.
     aws_services: list[AwsServicePrincipal] = []
     aws_roles: list[AwsRoleArn] = []
+    federation: WorkloadFederation = WorkloadFederation()
+
+
+HttpsIssuer = Annotated[str, StringConstraints(pattern=r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~/-]*)?$")]
+AwsOidcProviderArn = Annotated[
+    str, StringConstraints(pattern=rf"^arn:aws[a-z-]*:iam::\d{{12}}:oidc-provider/sts\.windows\.net/{_GUID}/$")
+]
+
+
+class AwsOutboundFederation(_Strict):
+    """IAM outbound identity federation: one account-wide setting, so exactly one stack per account owns it.
+
+    `manage: true`: this stack enables it (`aws.iam.OutboundWebIdentityFederation`, protected and retained: deleting
+    it would turn the feature off for every workload of the account). Otherwise `issuer` names the issuer identifier
+    of an account where someone else enabled it (`aws iam get-outbound-web-identity-federation-info`)."""
+
+    manage: StrictBool = False
+    issuer: HttpsIssuer | None = None
+
+    @model_validator(mode="after")
+    def _one_owner(self) -> AwsOutboundFederation:
+        if self.manage == (self.issuer is not None):
+            raise ValueError("set exactly one of manage: true (this stack owns it) or issuer (another owner's)")
+        return self
+
+
+class Federation(_Strict):
+    """Stack-wide settings of cross-cloud federation."""
+
+    # The Entra tenant whose tokens AWS trusts; default: the tenant of the Azure provider's credentials.
+    entra_tenant_id: Guid | None = None
+    # Reuse the account's IAM OIDC provider for the tenant (one per account and URL) instead of creating one.
+    entra_oidc_provider_arn: AwsOidcProviderArn | None = None
+    aws_outbound: AwsOutboundFederation | None = None
 
 
 class Identity(_Strict):
     ci: GithubCi | None = None
     workloads: list[Workload] = []
+    federation: Federation = Federation()
 
 
 # Both clouds allow 50 tags per resource; crosscloud adds its own (stack_tags) and AWS children add "Name".
