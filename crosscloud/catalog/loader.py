@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -11,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from crosscloud.catalog.offerings import AwsOffering, AzureOffering, ResidencySet
+from crosscloud.catalog.prices import PRICES_OVERLAY_ENV, PriceError, PriceTable
 from crosscloud.catalog.schema import (
     ANY,
     AwsIamFile,
@@ -20,6 +22,7 @@ from crosscloud.catalog.schema import (
     ManagedPolicy,
     Model,
     ModelsFile,
+    PricesFile,
     RegionsFile,
     Route,
 )
@@ -62,6 +65,23 @@ class Catalog:
         self.aws_iam = _read(directory, "aws_iam.yaml", AwsIamFile)
         self._check()
         self._check_aws_iam()
+        self.prices = self._prices(directory)
+
+    def _prices(self, directory: Path) -> PriceTable:
+        """prices.yaml with the refresh overlay (CROSSCLOUD_PRICES_OVERLAY, an absolute path) merged over it."""
+        overlay = os.environ.get(PRICES_OVERLAY_ENV) or None
+        try:
+            table = PriceTable.from_file(
+                _read(directory, "prices.yaml", PricesFile), Path(overlay) if overlay else None
+            )
+        except PriceError as exc:
+            raise CatalogError(str(exc)) from None
+        for row in table.rows:
+            if row.region not in (
+                self.regions.aws_regions if row.kind.startswith(("ec2", "bedrock")) else self.regions.azure_regions
+            ):
+                raise CatalogError(f"prices: {row.kind} {row.sku}: unknown region {row.region}")
+        return table
 
     # -- consistency -------------------------------------------------------------------------------------------
     def _check(self) -> None:
