@@ -129,7 +129,8 @@ def test_markdown_report_of_the_fixture(fixture_result: CheckResult, tmp_path: P
     assert text.startswith("## crosscloud policy check: `crosscloud-noncompliant/prod` ❌ blocked")
     assert "| crosscloud-residency | 0.2.0 | 16 |" in text
     assert "### crosscloud-residency: mandatory (blocks the change)" in text
-    assert "**How to fix:**" in text and "<" not in text.replace("&lt;", "")
+    comment, picture = text.split("\n<details>", 1)  # the stack's picture: tests/test_evidence_graph.py
+    assert "**How to fix:**" in comment and "<" not in comment.replace("&lt;", "")
     residency_at = text.index("### crosscloud-residency: mandatory")
     assert text.index("#### `azure-deployment-sku-allowed`", residency_at) > residency_at
     assert text.index("### crosscloud-governance: advisory") > residency_at, "mandatory sections come first"
