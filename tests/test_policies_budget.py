@@ -52,7 +52,7 @@ def commitments() -> list[Resource]:
             instanceCount=1,
             endDateType="limited",
             endDate=f"{FAR}T00:00:00Z",
-        ),  # fmt: skip
+        ),
         resource(
             "aws:ec2/capacityBlockReservation:CapacityBlockReservation",
             "finetune",
@@ -60,7 +60,7 @@ def commitments() -> list[Resource]:
             capacityBlockOfferingId="cb-1",
             instancePlatform="Linux/UNIX",
             tags={BLOCK_TAG: BLOCK},
-        ),  # fmt: skip
+        ),
         resource(
             "azure-native:cognitiveservices:Deployment",
             "chat-ptu",
@@ -69,7 +69,7 @@ def commitments() -> list[Resource]:
             resourceGroupName="rg",
             deploymentName="chat",
             sku={"name": "ProvisionedManaged", "capacity": 50},
-        ),  # fmt: skip
+        ),
         resource(
             "azure-native:cognitiveservices:Deployment",
             "chat-standard",
@@ -78,7 +78,7 @@ def commitments() -> list[Resource]:
             resourceGroupName="rg",
             deploymentName="chat-spillover",
             sku={"name": "Standard", "capacity": 50},
-        ),  # fmt: skip
+        ),
         resource(
             "azure-native:compute:CapacityReservation",
             "a100",
@@ -88,7 +88,7 @@ def commitments() -> list[Resource]:
             capacityReservationGroupName="crg",
             sku={"name": "Standard_NC24ads_A100_v4", "capacity": 1},
             tags={"crosscloud:ends": FAR},
-        ),  # fmt: skip
+        ),
     ]
 
 

@@ -191,9 +191,9 @@ def _move(endpoint: Endpoint, leaving: Cloud, declaration: Declaration, catalog:
         notes.append(f"the stack declares no {NAME[other]} settings: add crosscloud:{other} first")
         return Move(endpoint.name, leaving, now, None, False, same_model_elsewhere=elsewhere, notes=notes)
     if target is not None:
-        block: dict[str, Any] = {"model": now.model}
+        entry: dict[str, Any] = {"model": now.model}
         if isinstance(target, AzureOffering) and target.route == "serverless":
-            block["route"] = "serverless"
+            entry["route"] = "serverless"
         if catalog.models[now.model].kind == "embedding":
             notes.append("the same embedding model on both clouds: check on a sample that stored vectors still match")
         return Move(
@@ -202,7 +202,7 @@ def _move(endpoint: Endpoint, leaving: Cloud, declaration: Declaration, catalog:
             now,
             _side(other, target),
             False,
-            snippet=_snippet(_entry(endpoint, other, block)),
+            snippet=_snippet(_entry(endpoint, other, entry)),
             notes=notes,
         )
     alternatives = _alternatives(catalog, other, now.model, region, declaration)
