@@ -101,7 +101,8 @@ def test_prod_has_every_azure_component_with_its_secure_settings(prod: Graph) ->
         "acdd72a7-3385-48ef-bd42-f606fba81ae7",  # Reader (CI on the resource group)
     }
     subjects = {c.inputs["subject"] for c in of_type(prod, "azure-native:managedidentity:FederatedIdentityCredential")}
-    assert subjects == {"repo:acme/ml-platform:ref:refs/heads/main", "repo:acme/ml-platform:pull_request"}
+    # prod's deploy job runs in the GitHub environment 'prod' (crosscloud:identity.ci.environment): its subject.
+    assert subjects == {"repo:acme/ml-platform:environment:prod", "repo:acme/ml-platform:pull_request"}
 
 
 def test_prod_outputs_describe_each_azure_endpoint(prod: Graph) -> None:

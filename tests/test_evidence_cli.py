@@ -201,3 +201,22 @@ def test_prices_refresh_without_network_fails_in_one_line(
     code, _, err = run(capsys, "prices", "refresh")
     assert code == 2 and err.count("\n") == 1 and "network is unreachable" in err
     assert load_catalog().prices.rows, "nothing was written"
+
+
+def test_a_github_environment_changes_the_deploy_subject_on_both_clouds() -> None:
+    """A job that names a GitHub environment carries `repo:<repo>:environment:<name>` as its OIDC subject (GitHub's
+    OIDC reference), so the deploy role and the branch credential trust that subject when `ci.environment` is set."""
+    from components.aws.iam import github_subjects
+    from components.azure.identity import github_actions_credentials
+    from crosscloud.declaration.spec import GithubCi
+
+    branch = GithubCi(github_repository="acme/ml", branch="main")
+    env = GithubCi(github_repository="acme/ml", branch="main", environment="prod")
+    assert github_subjects(branch)["ci-deploy"] == "repo:acme/ml:ref:refs/heads/main"
+    assert github_subjects(env) == {
+        "ci-preview": "repo:acme/ml:pull_request",
+        "ci-deploy": "repo:acme/ml:environment:prod",
+    }
+    subjects = [c.subject for c in github_actions_credentials("acme/ml", "main", "prod")]
+    assert subjects == ["repo:acme/ml:environment:prod", "repo:acme/ml:pull_request"]
+    assert github_actions_credentials("acme/ml", "main")[0].subject == "repo:acme/ml:ref:refs/heads/main"
