@@ -26,6 +26,7 @@ from crosscloud import catalog_command
 from crosscloud.catalog import CatalogError, load_catalog
 from crosscloud.declaration import (
     ConfigIssue,
+    Declaration,
     DeclarationError,
     declaration_from_config,
     printable,
@@ -206,7 +207,36 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     catalog_command.add_lifecycle_arguments(p)
     catalog_command.add_parsers(sub)
+    _evidence_parsers(sub, common, stack_file)
     return parser
+
+
+def _evidence_parsers(sub: Any, common: argparse.ArgumentParser, stack_file: argparse.ArgumentParser) -> None:
+    """exit-plan, cost, graph and prices (crosscloud/evidence/)."""
+    p = sub.add_parser("exit-plan", parents=[common, stack_file], help="what leaving a cloud takes, per endpoint")
+    p.add_argument("stack", nargs="?")
+    p.add_argument("--graph", type=Path, help="a graph from 'crosscloud synth' instead of running the program")
+    p.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    p.add_argument("-o", "--output", type=Path, help="write to FILE (default: stdout)")
+    p = sub.add_parser("cost", parents=[common, stack_file], help="the monthly committed cost, per cloud and component")
+    p.add_argument("stack")
+    p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    p.add_argument("-o", "--output", type=Path, help="write to FILE (default: stdout)")
+    p = sub.add_parser("graph", parents=[common, stack_file], help="the component tree as a Mermaid flowchart")
+    p.add_argument("stack", nargs="?")
+    p.add_argument("--graph", type=Path, help="a graph from 'crosscloud synth' instead of running the program")
+    p.add_argument("--format", choices=["mermaid", "markdown"], default="mermaid")
+    p.add_argument("-o", "--output", type=Path, help="write to FILE (default: stdout)")
+    prices = sub.add_parser("prices", help="the price table behind 'crosscloud cost'")
+    actions = prices.add_subparsers(dest="prices_command", required=True, parser_class=_Parser)
+    p = actions.add_parser("refresh", help="read the vendors' public price lists into an overlay (needs network)")
+    p.add_argument("--write", type=Path, metavar="FILE", help="save the overlay (CROSSCLOUD_PRICES_OVERLAY=FILE)")
+    p.add_argument(
+        "--capacity-blocks",
+        type=Path,
+        metavar="FILE",
+        help="output of 'aws ec2 describe-capacity-block-offerings' (its upfrontFee prices the blocks)",
+    )
 
 
 def _fail(lines: str, code: int) -> int:
@@ -273,6 +303,28 @@ def _synth(
     before_program: Callable[[dict[str, Any]], None] | None = None,
 ) -> Graph:
     """Validate the stack file, then run the program (`before_program` gets the merged config just before)."""
+    path, config, declaration = _declared(project, stack, config_file)
+    from crosscloud.engine.synth import synthesize
+
+    if before_program is not None:
+        before_program(config)
+    PROGRESS.start("running the program: resources registered")
+    with _progress():
+        graph = synthesize(project, stack, config)
+    _remember_secrets(graph)
+    graph.tags = stack_tags(project, graph.config, str(path))
+    graph.notes.extend(declaration.notes)  # e.g. a model retiring soon: shown with the report's notes
+    return graph
+
+
+def _stack_config(project: Project, stack: str, config_file: Path | None) -> tuple[Path, dict[str, Any]]:
+    """The stack file and its config merged with Pulumi.yaml's, checked as a declaration (bad input stops here)."""
+    path, config, _declaration = _declared(project, stack, config_file)
+    return path, config
+
+
+def _declared(project: Project, stack: str, config_file: Path | None) -> tuple[Path, dict[str, Any], Declaration]:
+    """The stack file, its merged config and the declaration checked from it."""
     problem = stack_name_problem(stack)
     if problem:
         raise DeclarationError([ConfigIssue.given("crosscloud", "STACK", stack, problem)])
@@ -291,18 +343,7 @@ def _synth(
     refuse_leaving(path, project.root, "stack file")
     config = merge_project_config(project, read_stack_file(path), str(path))
     # Bad input stops here, with every problem on its own line.
-    declaration = declaration_from_config(config, str(path), project=project.name, stack=stack)
-    from crosscloud.engine.synth import synthesize
-
-    if before_program is not None:
-        before_program(config)
-    PROGRESS.start("running the program: resources registered")
-    with _progress():
-        graph = synthesize(project, stack, config)
-    _remember_secrets(graph)
-    graph.tags = stack_tags(project, graph.config, str(path))
-    graph.notes.extend(declaration.notes)  # e.g. a model retiring soon: shown with the report's notes
-    return graph
+    return path, config, declaration_from_config(config, str(path), project=project.name, stack=stack)
 
 
 def _packs(project: Project, stack: str, chosen: list[Path] | None, configs: list[Path] | None) -> list[PackRun]:
@@ -490,10 +531,18 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "models":
         return _models(args)
+    if args.command == "prices":
+        from crosscloud.evidence.commands import prices_command
+
+        return prices_command(args, _emit)
     project = find_project(args.project_dir)
     _planned_outputs(args)
     if args.command == "endpoints":
         return _endpoints(project, args)
+    if args.command in ("exit-plan", "cost", "graph"):
+        from crosscloud.evidence.commands import evidence_command
+
+        return evidence_command(args, project, _stack_config, _synth, _emit)
     if args.command == "synth":
         graph = _synth(project, args.stack, args.config_file)
         _emit(json.dumps(graph.to_json(_REDACTOR[0] if _REDACTOR else None), indent=2) + "\n", args.output)

@@ -285,7 +285,7 @@ def build(
                 name="ci",
                 # Preview reads every resource of the stack; deployments run under a separately approved principal.
                 grants=(Grant(key="reader", role="Reader", scope=rg_id),),
-                federated=github_actions_credentials(ci.github_repository, ci.branch),
+                federated=github_actions_credentials(ci.github_repository, ci.branch, ci.environment),
             )
         )
     declared = {

@@ -103,8 +103,9 @@ def test_prod_has_every_azure_component_with_its_secure_settings(prod: Graph) ->
         "64702f94-c441-49e6-a78b-ef80e0188fee",  # Azure AI Developer (the gateway on the serverless project)
     }
     subjects = {c.inputs["subject"] for c in of_type(prod, "azure-native:managedidentity:FederatedIdentityCredential")}
+    # prod's deploy job runs in the GitHub environment 'prod' (crosscloud:identity.ci.environment): its subject.
     assert subjects == {
-        "repo:acme/ml-platform:ref:refs/heads/main",
+        "repo:acme/ml-platform:environment:prod",
         "repo:acme/ml-platform:pull_request",
         "arn:aws:iam::123456789012:role/crosscloud/crosscloud-prod-gateway",  # the gateway on AWS (outbound federation)
     }

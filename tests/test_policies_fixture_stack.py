@@ -134,7 +134,14 @@ def test_markdown_report_of_the_fixture(fixture_result: CheckResult, tmp_path: P
     assert text.startswith("## crosscloud policy check: `crosscloud-noncompliant/prod` ❌ blocked")
     assert "| crosscloud-residency | 0.2.0 | 16 |" in text
     assert "### crosscloud-residency: mandatory (blocks the change)" in text
-    assert "**How to fix:**" in text and "<" not in text.replace("&lt;", "")
+    comment, picture = text.split("\n<details>", 1)
+    assert "**How to fix:**" in comment and "<" not in comment.replace("&lt;", "")
+    # The stack's picture, collapsed: every resource of this component-less program under its cloud, with where it is.
+    assert picture.startswith("<summary>Stack picture: clouds, components, endpoints and where each is processed")
+    assert "```mermaid\nflowchart LR\n" in picture and picture.endswith("```\n\n</details>\n")
+    assert '["chat-datazone-swiss: Deployment, provider swedencentral"]' in picture
+    assert '["embed-serverless-eastus: ServerlessEndpoint, in eastus"]' in picture
+    assert '  subgraph aws["AWS"]' in picture and '  subgraph azure["Azure"]' in picture
     residency_at = text.index("### crosscloud-residency: mandatory")
     assert text.index("#### `azure-deployment-sku-allowed`", residency_at) > residency_at
     assert text.index("### crosscloud-governance: advisory") > residency_at, "mandatory sections come first"

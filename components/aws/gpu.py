@@ -24,6 +24,12 @@ from components.standard import StatefulArgs
 from crosscloud.declaration.spec import GpuReservation
 
 PLATFORM = "Linux/UNIX"
+BLOCK_TAG = "crosscloud:capacity-block"
+
+
+def block_tag(instance_type: str, count: int, starts: dt.date, ends: dt.date) -> str:
+    """`<instance type>:<count>:<first day>:<end day>`, e.g. `p5.48xlarge:2:2026-12-07:2026-12-21`."""
+    return f"{instance_type}:{count}:{starts.isoformat()}:{ends.isoformat()}"
 
 
 def _utc(day: dt.date) -> str:
@@ -67,7 +73,9 @@ class GpuCapacity(pulumi.ComponentResource):
                     capacity_block_offering_id=offering.capacity_block_offering_id,
                     instance_platform=PLATFORM,
                     region=gpu.region,
-                    tags=res_tags,
+                    # The offering decides type, count and window, and none of them is an input: the tag says what
+                    # was bought, so the capacity pack can price the block (monthly-commitment-within-budget).
+                    tags={**res_tags, BLOCK_TAG: block_tag(gpu.instance_type, gpu.count, gpu.starts, gpu.ends)},
                     opts=pulumi.ResourceOptions(
                         parent=self,
                         protect=True,

@@ -6,7 +6,8 @@
 - GitHub Actions federates through the account's OIDC provider for token.actions.githubusercontent.com (audience
   sts.amazonaws.com). Two roles: `ci-preview` (ReadOnlyAccess) for pull requests, subject
   `repo:<owner>/<repo>:pull_request`; `ci-deploy` (PowerUserAccess plus IAM limited to crosscloud's own roles and
-  policies) for the declared branch, subject `repo:<owner>/<repo>:ref:refs/heads/<branch>`. Both conditions are
+  policies) for the declared branch, subject `repo:<owner>/<repo>:ref:refs/heads/<branch>`, or for the declared
+  GitHub environment, subject `repo:<owner>/<repo>:environment:<name>`. Both conditions are
   StringEquals, never StringLike (GitHub docs, "Configuring OpenID Connect in Amazon Web Services", and IAM user
   guide, id_roles_providers_create_oidc, read 2026-11-23).
 """
@@ -95,7 +96,11 @@ def workload_trust(workload: WorkloadAccess) -> Document:
 def github_subjects(ci: GithubCi) -> dict[str, str]:
     """The exact `sub` claim of each CI role (GitHub OIDC subject formats)."""
     repo = ci.github_repository
-    return {"ci-preview": f"repo:{repo}:pull_request", "ci-deploy": f"repo:{repo}:ref:refs/heads/{ci.branch}"}
+    # A job that names a GitHub environment gets the environment's subject, not the branch's (GitHub OIDC docs).
+    deploy = (
+        f"repo:{repo}:environment:{ci.environment}" if ci.environment else f"repo:{repo}:ref:refs/heads/{ci.branch}"
+    )
+    return {"ci-preview": f"repo:{repo}:pull_request", "ci-deploy": deploy}
 
 
 class AwsIdentity(pulumi.ComponentResource):

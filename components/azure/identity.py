@@ -76,12 +76,16 @@ class AzureIdentityArgs(StandardArgs):
     identities: tuple[IdentitySpec, ...]
 
 
-def github_actions_credentials(repository: str, branch: str) -> tuple[FederatedCredential, ...]:
-    """Runs on `branch` (deploy) and pull requests (preview) of one repository; nothing else of GitHub's."""
+def github_actions_credentials(
+    repository: str, branch: str, environment: str | None = None
+) -> tuple[FederatedCredential, ...]:
+    """Runs on `branch` (deploy; or in the GitHub `environment`, whose jobs carry its subject instead) and pull
+    requests (preview) of one repository; nothing else of GitHub's."""
+    deploy = (
+        f"repo:{repository}:environment:{environment}" if environment else f"repo:{repository}:ref:refs/heads/{branch}"
+    )
     return (
-        FederatedCredential(
-            name="github-branch", issuer=GITHUB_ISSUER, subject=f"repo:{repository}:ref:refs/heads/{branch}"
-        ),
+        FederatedCredential(name="github-branch", issuer=GITHUB_ISSUER, subject=deploy),
         FederatedCredential(
             name="github-pull-request", issuer=GITHUB_ISSUER, subject=f"repo:{repository}:pull_request"
         ),

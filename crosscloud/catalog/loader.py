@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from crosscloud.catalog import overlay as overlays
 from crosscloud.catalog.offerings import AwsOffering, AzureOffering, ResidencySet
+from crosscloud.catalog.prices import PRICES_OVERLAY_ENV, PriceError, PriceTable
 from crosscloud.catalog.schema import (
     ANY,
     AwsIamFile,
@@ -26,6 +27,7 @@ from crosscloud.catalog.schema import (
     ManagedPolicy,
     Model,
     ModelsFile,
+    PricesFile,
     RegionsFile,
     Route,
 )
@@ -89,6 +91,23 @@ class Catalog:
         self.models_file = _validate(where, raw, ModelsFile)
         self._check()
         self._check_aws_iam()
+        self.prices = self._prices(directory)
+
+    def _prices(self, directory: Path) -> PriceTable:
+        """prices.yaml with the refresh overlay (CROSSCLOUD_PRICES_OVERLAY, an absolute path) merged over it."""
+        overlay = os.environ.get(PRICES_OVERLAY_ENV) or None
+        try:
+            table = PriceTable.from_file(
+                _read(directory, "prices.yaml", PricesFile), Path(overlay) if overlay else None
+            )
+        except PriceError as exc:
+            raise CatalogError(str(exc)) from None
+        for row in table.rows:
+            if row.region not in (
+                self.regions.aws_regions if row.kind.startswith(("ec2", "bedrock")) else self.regions.azure_regions
+            ):
+                raise CatalogError(f"prices: {row.kind} {row.sku}: unknown region {row.region}")
+        return table
 
     def _merged(self, raw: Any, overlay: Path) -> Any:
         """models.yaml with the overlay's values merged in (see crosscloud.catalog.overlay for what is applied)."""

@@ -268,3 +268,45 @@ class AwsIamFile(_Strict):
     bedrock_actions: BedrockActions
     # key: the managed policy's ARN after "policy/" (e.g. "AmazonBedrockFullAccess", "job-function/ViewOnlyAccess")
     managed_policies: dict[str, ManagedPolicy]
+
+
+# -- prices (prices.yaml, the prices overlay, crosscloud:prices) --------------------------------------------------
+
+PriceKind = Literal["ec2-on-demand", "ec2-capacity-block", "azure-vm", "azure-ptu", "bedrock-provisioned"]
+PriceUnit = Literal["instance-hour", "ptu-hour", "model-unit-hour"]
+PriceTerm = Literal["hourly", "OneMonth", "SixMonths"]
+
+
+class PriceRow(_Strict):
+    """One list price: what it prices (kind, sku, region, term), the rate per unit, and where and when it was read."""
+
+    kind: PriceKind
+    sku: str = Field(min_length=1, max_length=128)
+    region: str = Field(min_length=1, max_length=64)
+    term: PriceTerm | None = None  # Bedrock provisioned throughput only
+    price: float = Field(gt=0, lt=1_000_000)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    unit: PriceUnit
+    date: dt.date
+    source: str = Field(min_length=3, max_length=600)
+    verified: bool
+    note: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str | None]:
+        return (self.kind, self.sku, self.region, self.term)
+
+
+class PricesFile(_Strict):
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    hours_per_month: int = Field(gt=0, le=744)
+    prices: list[PriceRow]
+
+
+class PricesOverlay(_Strict):
+    """What `crosscloud prices refresh --write` saves: rows read from the vendors' price lists, merged over prices.yaml
+    by the loader when CROSSCLOUD_PRICES_OVERLAY names the file."""
+
+    crosscloud_prices_overlay: Literal[1] = Field(alias="crosscloud-prices-overlay")
+    read_at: dt.date
+    prices: list[PriceRow]

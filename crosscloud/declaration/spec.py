@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from crosscloud.catalog.prices import Budget, PriceError, check_rows
+from crosscloud.catalog.schema import PriceRow
 from crosscloud.declaration.errors import quoted
 from crosscloud.declaration.secrets import looks_like_key_material
 
@@ -446,6 +448,10 @@ class GithubCi(_Strict):
 
     github_repository: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     branch: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]{1,200}$")] = "main"
+    # The GitHub environment the deploy job runs in (e.g. one with required reviewers). A job that names an
+    # environment gets the OIDC subject `repo:<repo>:environment:<name>` instead of the branch's, so the deploy role
+    # and the branch federated credential trust that subject (restrict the environment to `branch` in GitHub).
+    environment: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,255}$")] | None = None
     # Reuse the account's existing GitHub OIDC provider (one per account and URL) instead of creating one.
     oidc_provider_arn: (
         Annotated[
@@ -571,6 +577,20 @@ class PlatformSpec(_Strict):
     gpu: list[GpuReservation] = []
     identity: Identity = Identity()
     lifecycle: LifecycleSettings = LifecycleSettings()
+    # The most the stack's commitments (GPU reservations, Capacity Blocks, provisioned throughput, PTU) may cost a
+    # month; checked by the capacity pack's monthly-commitment-within-budget rule and shown by `crosscloud cost`.
+    budget: Budget | None = None
+    # Contract prices that replace the catalog's list prices for this stack (prices.yaml rows, same fields).
+    prices: list[PriceRow] = Field(default=[], max_length=200)
+
+    @field_validator("prices")
+    @classmethod
+    def _prices(cls, rows: list[PriceRow]) -> list[PriceRow]:
+        try:
+            check_rows(rows, "prices")
+        except PriceError as exc:
+            raise ValueError(str(exc)) from None
+        return rows
 
     @field_validator("tags")
     @classmethod

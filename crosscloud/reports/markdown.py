@@ -108,9 +108,30 @@ def _policy_block(policy: str, violations: list[Violation], meta: PolicyMeta | N
 
 
 def render_markdown(result: CheckResult, limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """The comment; if it would reach `limit` characters, whole policy blocks are dropped from the end and a note
-    says how many violations are not shown."""
+    """The comment: the violations, then the stack's picture in a collapsed section; if it would reach `limit`
+    characters, whole policy blocks are dropped from the end and a note says how many violations are not shown."""
     result = result.redacted()
+    picture = picture_section(result, limit // 4)
+    return _render_violations(result, limit - len(picture)) + picture
+
+
+def picture_section(result: CheckResult, budget: int) -> str:
+    """The stack as a Mermaid flowchart (crosscloud.evidence.graph) in a collapsed `<details>` section, at most
+    `budget` characters; its labels are sanitised where they are made."""
+    if result.graph is None:
+        return ""
+    from crosscloud.evidence.graph import mermaid
+
+    chart = mermaid(result.graph)
+    head = "\n<details><summary>Stack picture: clouds, components, endpoints and where each is processed</summary>\n\n"
+    body = f"```mermaid\n{chart}```\n"
+    tail = "\n</details>\n"
+    if len(head) + len(body) + len(tail) > budget:
+        body = f"The picture ({len(chart):,} characters) does not fit in this comment: run `crosscloud graph`.\n"
+    return head + body + tail
+
+
+def _render_violations(result: CheckResult, limit: int) -> str:
     metas = {(p.name, name): meta for p in result.packs for name, meta in p.policies.items()}
     violations = result.sorted_violations()
     head = _summary(result)

@@ -1,14 +1,35 @@
 """Capacity and cost rules: GPU reservations are bounded, commitments are approved, provisioned deployments spill
-over instead of failing."""
+over instead of failing, and the month's commitments stay within the stack's budget."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
-from policies.rules.base import ResourceView, Rule, RuleContext, get, is_unknown
+from crosscloud.catalog.prices import (
+    Budget,
+    Commitment,
+    PriceError,
+    over_budget,
+    parse_budget,
+    parse_overrides,
+    price_all,
+)
+from policies.rules.base import (
+    Finding,
+    ResourceView,
+    Rule,
+    RuleContext,
+    StackView,
+    Unknown,
+    each_resource,
+    get,
+    is_unknown,
+)
+from policies.rules.normalize import GENERIC_RESOURCE, generic_arm_type
 from policies.rules.residency import DEPLOYMENT
-from policies.rules.where import aws_region_of, tag_value
+from policies.rules.where import AzureLocator, aws_region_of, region_of_arn, tag_value
 
 EC2_RESERVATION = "aws:ec2/capacityReservation:CapacityReservation"
 EC2_BLOCK = "aws:ec2/capacityBlockReservation:CapacityBlockReservation"
@@ -152,4 +173,176 @@ PROVISIONED_HAS_SPILLOVER = Rule(
     severity="medium",
 )
 
-RULES = (GPU_RESERVATION_BOUNDED, COMMITMENT_NEEDS_APPROVAL, PROVISIONED_HAS_SPILLOVER)
+
+# -- monthly-commitment-within-budget ------------------------------------------------------------------------------
+
+BUDGET_KEY = "crosscloud:budget"
+PRICES_KEY = "crosscloud:prices"
+BLOCK_TAG = "crosscloud:capacity-block"  # <instance type>:<count>:<first day>:<end day>, set by the AWS GPU component
+BLOCK_RESERVATION_ARM = "microsoft.compute/capacityreservationgroups/capacityreservations"
+
+
+def _int(value: Any, path: str) -> int:
+    if is_unknown(value):
+        raise Unknown(path)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _commitment_of(view: ResourceView, ctx: RuleContext, locator: AzureLocator) -> Commitment | str | None:
+    """What `view` commits to, in the price table's terms; a message when it commits to something that cannot be
+    read (fail closed); None when it commits to nothing."""
+    name = view.name
+    if view.type == EC2_RESERVATION:
+        region = aws_region_of(view, ctx)
+        kind, count = get(view.props, "instanceType"), get(view.props, "instanceCount")
+        if not region or not kind:
+            return f"capacity reservation {name}: no Region or instance type to price it by"
+        return Commitment(
+            "aws", name, "capacity reservation", "ec2-on-demand", str(kind), region, _int(count, "instanceCount"),
+            ends=_date(get(view.props, "endDate")),
+        )  # fmt: skip
+    if view.type == EC2_BLOCK:
+        tag = tag_value(view, BLOCK_TAG)
+        if is_unknown(tag):
+            raise Unknown(f"tags.{BLOCK_TAG}")
+        parts = str(tag or "").split(":")
+        region = aws_region_of(view, ctx)
+        starts, ends = (_date(parts[2]), _date(parts[3])) if len(parts) == 4 else (None, None)
+        if not region or len(parts) != 4 or not parts[1].isdigit() or starts is None or ends is None:
+            return (
+                f"Capacity Block {name}: its inputs do not say what it holds (the offering decides); tag it "
+                f"'{BLOCK_TAG}' = '<instance type>:<count>:<yyyy-mm-dd start>:<yyyy-mm-dd end>'"
+            )
+        return Commitment(
+            "aws", name, "Capacity Block", "ec2-capacity-block", parts[0], region, int(parts[1]), starts, ends,
+            cancellable=False,
+        )  # fmt: skip
+    if view.type == PROVISIONED_THROUGHPUT:
+        arn = get(view.props, "modelArn")
+        model_id = str(arn or "").rsplit("/", 1)[-1]
+        key = ctx.catalog.bedrock_model_key(model_id)
+        region = region_of_arn(arn) or aws_region_of(view, ctx)
+        if key is None or not region:
+            return f"provisioned throughput {name}: model {model_id or '?'} is not a catalog model, so it has no price"
+        term = get(view.props, "commitmentDuration")
+        return Commitment(
+            "aws", name, "provisioned throughput", "bedrock-provisioned", key, region,
+            _int(get(view.props, "modelUnits"), "modelUnits"), term=str(term) if term else "hourly",  # type: ignore[arg-type]
+            cancellable=not term,
+        )  # fmt: skip
+    azure_block = (
+        view.type == GENERIC_RESOURCE and (generic_arm_type(view.props)[0] or "").lower() == BLOCK_RESERVATION_ARM
+    )
+    if is_azure_reservation(view.type) or azure_block or view.type == DEPLOYMENT:
+        sku = get(view.props, "sku.name")
+        if view.type == DEPLOYMENT:
+            info = ctx.catalog.azure_skus.skus.get(str(sku))
+            if info is None or not info.provisioned:
+                return None
+        location, how = locator.location(view)
+        if not location or not sku:
+            return f"{name}: no location or SKU to price it by ({how})"
+        quantity = _int(get(view.props, "sku.capacity"), "sku.capacity")
+        if view.type == DEPLOYMENT:
+            return Commitment("azure", name, "PTU deployment", "azure-ptu", str(sku), location, quantity)
+        ends = get(view.props, "scheduleProfile.end") or get(view.props, "properties.scheduleProfile.end")
+        starts = get(view.props, "scheduleProfile.start") or get(view.props, "properties.scheduleProfile.start")
+        return Commitment(
+            "azure", name, "capacity reservation", "azure-vm", str(sku), location, quantity,
+            starts=_date(starts) if starts else None, ends=_date(ends or tag_value(view, ENDS_TAG)),
+            cancellable=not azure_block,
+        )  # fmt: skip
+    return None
+
+
+def _budgets(ctx: RuleContext) -> tuple[list[tuple[str, Budget]], list[str]]:
+    """(the budgets in force, problems reading them): the policy config's `budget` (the platform team's, which a pull
+    request does not change) and the stack's `crosscloud:budget`; every one given applies."""
+    found: list[tuple[str, Budget]] = []
+    problems: list[str] = []
+    for where, value in (
+        ("policy config budget", ctx.config.get("budget")),
+        (BUDGET_KEY, ctx.stack_config(BUDGET_KEY)),
+    ):
+        try:
+            budget = parse_budget(value, where)
+        except PriceError as exc:
+            problems.append(f"{exc}; the budget cannot be checked")
+            continue
+        if budget is not None:
+            found.append((where, budget))
+    return found, problems
+
+
+def check_budget(stack: StackView, ctx: RuleContext) -> Iterator[Finding]:
+    budgets, problems = _budgets(ctx)
+    for problem in problems:
+        yield None, problem
+    if not budgets:
+        if ctx.config.get("require_budget"):
+            yield None, f"no budget is set; allowed: {BUDGET_KEY} = {{currency, monthly: {{total, aws, azure}}}}"
+        return
+    try:
+        table = ctx.catalog.prices.with_overrides(parse_overrides(ctx.stack_config(PRICES_KEY), PRICES_KEY))
+    except PriceError as exc:
+        yield None, f"{exc}; the budget cannot be checked"
+        return
+    locator = AzureLocator(stack, ctx)
+    found: list[Commitment] = []
+    unreadable: list[Finding] = []
+
+    def read(view: ResourceView) -> Iterator[str]:
+        what = _commitment_of(view, ctx, locator)
+        if isinstance(what, str):
+            yield what
+        elif what is not None:
+            found.append(what)
+
+    candidates = [
+        r
+        for r in stack.resources
+        if r.type in COMMITMENT_TYPES or r.type == GENERIC_RESOURCE or is_azure_reservation(r.type)
+    ]
+    unreadable.extend(each_resource(MONTHLY_COMMITMENT_WITHIN_BUDGET_ID, candidates, ctx, read))
+    yield from unreadable
+    priced = price_all(found, table, ctx.today)
+    for where, budget in budgets:
+        for problem in over_budget(priced, budget, table):
+            yield None, f"{problem} ({where})"
+
+
+COMMITMENT_TYPES = frozenset({EC2_RESERVATION, EC2_BLOCK, PROVISIONED_THROUGHPUT, DEPLOYMENT})
+MONTHLY_COMMITMENT_WITHIN_BUDGET_ID = "monthly-commitment-within-budget"
+MONTHLY_COMMITMENT_WITHIN_BUDGET = Rule(
+    id=MONTHLY_COMMITMENT_WITHIN_BUDGET_ID,
+    description="The month's committed cost (GPU reservations, Capacity Blocks, provisioned throughput, PTU) stays "
+    "within the budget, per cloud and in total, at the catalog's prices",
+    check_stack=check_budget,
+    remediation=f"Lower the commitment (fewer instances, PTUs or model units, a shorter reservation), or raise "
+    f"{BUDGET_KEY} with the approval of whoever owns it; contract prices go in {PRICES_KEY}. "
+    "`crosscloud cost <stack>` shows each commitment and its price.",
+    severity="high",
+    config_properties={
+        "budget": {
+            "type": "object",
+            "properties": {
+                "currency": {"type": "string"},
+                "monthly": {
+                    "type": "object",
+                    "properties": {k: {"type": "number"} for k in ("total", "aws", "azure")},
+                },
+            },
+        },
+        "require_budget": {"type": "boolean"},
+    },
+)
+
+RULES = (
+    GPU_RESERVATION_BOUNDED,
+    COMMITMENT_NEEDS_APPROVAL,
+    PROVISIONED_HAS_SPILLOVER,
+    MONTHLY_COMMITMENT_WITHIN_BUDGET,
+)
