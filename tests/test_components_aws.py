@@ -391,7 +391,7 @@ def gpu_entries() -> list[GpuReservation]:
             instance_type="p5.48xlarge",
             count=2,
             zone="eu-north-1b",
-            ends=dt.date(2027, 3, 31),
+            ends=dt.date(2031, 3, 31),
         ),
         GpuReservation(
             name="finetune",
@@ -400,8 +400,8 @@ def gpu_entries() -> list[GpuReservation]:
             count=1,
             zone="eu-north-1a",
             reservation="capacity-block",
-            starts=dt.date(2026, 12, 7),
-            ends=dt.date(2026, 12, 21),
+            starts=dt.date(2030, 12, 7),
+            ends=dt.date(2030, 12, 21),
         ),
     ]
 
@@ -416,7 +416,7 @@ def test_gpu_reservations_are_targeted_limited_and_usable_through_launch_templat
     resources = run(body)
     odcr = one(resources, "aws:ec2/capacityReservation:CapacityReservation")
     assert odcr.inputs["instanceMatchCriteria"] == "targeted"
-    assert (odcr.inputs["endDateType"], odcr.inputs["endDate"]) == ("limited", "2027-03-31T00:00:00Z")
+    assert (odcr.inputs["endDateType"], odcr.inputs["endDate"]) == ("limited", "2031-03-31T00:00:00Z")
     assert (odcr.inputs["instanceType"], odcr.inputs["instanceCount"], odcr.inputs["availabilityZone"]) == (
         "p5.48xlarge",
         2,
@@ -455,7 +455,7 @@ def test_capacity_block_offering_is_asked_for_the_declared_window() -> None:
         synth.PreviewMocks.call = original  # type: ignore[method-assign]
     [call] = [c for c in calls if c["token"] == "aws:ec2/getCapacityBlockOffering:getCapacityBlockOffering"]
     assert call["capacityDurationHours"] == 14 * 24
-    assert (call["startDateRange"], call["endDateRange"]) == ("2026-12-07T00:00:00Z", "2026-12-21T00:00:00Z")
+    assert (call["startDateRange"], call["endDateRange"]) == ("2030-12-07T00:00:00Z", "2030-12-21T00:00:00Z")
     assert (call["instanceType"], call["instanceCount"], call["region"]) == ("p5.48xlarge", 1, "eu-north-1")
 
 

@@ -105,7 +105,7 @@ def test_ci_branch_and_provider_are_validated() -> None:
     assert any("crosscloud:identity.ci.oidc_provider_arn" in line for line in lines)
 
 
-@pytest.mark.parametrize(("starts", "ends"), [("2026-12-07", "2026-12-22"), ("2026-12-07", "2027-07-01")])
+@pytest.mark.parametrize(("starts", "ends"), [("2030-12-07", "2030-12-22"), ("2030-12-07", "2031-07-01")])
 def test_capacity_block_lasts_a_bookable_duration(starts: str, ends: str) -> None:
     config = stack_config("prod")
     config["crosscloud:gpu"][0] |= {"starts": starts, "ends": ends}

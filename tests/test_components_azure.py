@@ -435,8 +435,8 @@ def test_nd_series_is_refused_where_the_catalog_lists_no_block_region() -> None:
             vm_size="Standard_ND96isr_H100_v5",
             count=1,
             reservation="block",
-            starts=dt.date(2026, 12, 7),
-            ends=dt.date(2026, 12, 21),
+            starts=dt.date(2030, 12, 7),
+            ends=dt.date(2030, 12, 21),
         )
 
 
@@ -455,8 +455,8 @@ def test_block_reservation_goes_through_the_generic_resource_at_compute_2025_04_
         vm_size="Standard_ND96isr_H100_v5",
         count=4,
         reservation="block",
-        starts=dt.date(2026, 12, 7),
-        ends=dt.date(2026, 12, 21),
+        starts=dt.date(2030, 12, 7),
+        ends=dt.date(2030, 12, 21),
         protect=True,
         tags=TAGS,
     )
@@ -479,7 +479,7 @@ def test_block_reservation_goes_through_the_generic_resource_at_compute_2025_04_
     assert reservation.inputs["parentResourcePath"] == "capacityReservationGroups/h100-crg"
     assert reservation.inputs["resourceType"] == "capacityReservations"
     assert reservation.inputs["sku"] == {"name": "Standard_ND96isr_H100_v5", "capacity": 4}
-    assert reservation.inputs["properties"] == {"scheduleProfile": {"start": "2026-12-07", "end": "2026-12-21"}}
+    assert reservation.inputs["properties"] == {"scheduleProfile": {"start": "2030-12-07", "end": "2030-12-21"}}
     assert group.urn in reservation.dependencies
     assert reservation.retain_on_delete is True and reservation.protect is True
 

@@ -223,7 +223,7 @@ def test_gpu_nd_series_has_no_targeted_reservation() -> None:
             "instance_type": "Standard_ND96isr_H100_v5",
             "count": 1,
             "zone": "1",
-            "ends": "2027-01-31",
+            "ends": "2031-01-31",
         }
     ]
     [line] = errors_of(config)
@@ -234,7 +234,7 @@ def test_gpu_future_dated_on_demand_p5_is_refused() -> None:
     config = stack_config("prod")
     config["crosscloud:gpu"][0]["reservation"] = "on-demand"
     [line] = errors_of(config)
-    assert "crosscloud:gpu[0].starts: '2026-12-07' future-dated on-demand reservations are not offered" in line
+    assert "crosscloud:gpu[0].starts: '2027-01-25' future-dated on-demand reservations are not offered" in line
 
 
 def test_both_clouds_need_a_primary() -> None:

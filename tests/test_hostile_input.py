@@ -189,13 +189,14 @@ def test_duplicate_yaml_keys_are_refused(tmp_path: Path) -> None:
         read_stack_file(dup)
 
 
-def test_gpu_dates_in_the_past_are_refused() -> None:
+def test_a_reservation_that_has_ended_is_refused_but_one_running_is_not() -> None:
+    """A block that started yesterday is running: its declaration must keep working. One that ended is over."""
     config = stack_config("prod")
     yesterday = dt.date.today() - dt.timedelta(days=1)
-    config["crosscloud:gpu"][0]["starts"] = str(yesterday)
-    assert f"starts {yesterday} is in the past" in problems(config, "Pulumi.prod.yaml")
-    config["crosscloud:gpu"][0].pop("starts")
-    config["crosscloud:gpu"][0]["ends"] = str(yesterday)
+    block = next(g for g in config["crosscloud:gpu"] if g.get("reservation") == "capacity-block")
+    block["starts"], block["ends"] = str(yesterday), str(yesterday + dt.timedelta(days=14))
+    declaration_from_config(config, "Pulumi.prod.yaml")  # accepted
+    block["starts"], block["ends"] = str(yesterday - dt.timedelta(days=14)), str(yesterday)
     assert "is not in the future" in problems(config, "Pulumi.prod.yaml")
 
 

@@ -28,7 +28,7 @@ BLOCK_TAG = "crosscloud:capacity-block"
 
 
 def block_tag(instance_type: str, count: int, starts: dt.date, ends: dt.date) -> str:
-    """`<instance type>:<count>:<first day>:<end day>`, e.g. `p5.48xlarge:2:2026-12-07:2026-12-21`."""
+    """`<instance type>:<count>:<first day>:<end day>`, e.g. `p5.48xlarge:2:2027-01-25:2027-02-08`."""
     return f"{instance_type}:{count}:{starts.isoformat()}:{ends.isoformat()}"
 
 

@@ -400,9 +400,9 @@ class GpuReservation(_Strict):
 
     @model_validator(mode="after")
     def _dates(self) -> GpuReservation:
+        # A start in the past is the normal state of a reservation that is running: its declaration stays (the cloud
+        # refuses a past start only when buying). One that has ended is over and belongs out of the declaration.
         today = dt.date.today()
-        if self.starts is not None and self.starts < today:
-            raise ValueError(f"starts {self.starts} is in the past (today is {today})")
         if self.ends <= today:
             raise ValueError(f"ends {self.ends} is not in the future (today is {today}): the reservation is over")
         if self.starts is not None and self.ends <= self.starts:
