@@ -32,12 +32,12 @@ def test_plain_unwraps_the_sdk_proxies() -> None:
 
 def test_on_demand_converts_once_and_only_when_read() -> None:
     props = PlainOnDemand(_proxied(WIRE))
-    assert props._plain is None, "building a view converts nothing"
+    assert props._converted is None, "building a view converts nothing"
     assert props["location"] == "westeurope"
-    first = props._plain
+    first = props._converted
     assert first is not None and props._source is None, "the proxies are dropped once converted"
     assert props.get("missing", "default") == "default" and "tags" in props and len(props) == len(WIRE)
-    assert dict(props) == WIRE and props == WIRE and props._plain is first
+    assert dict(props) == WIRE and props == WIRE and props._converted is first
     assert get(props, "rules.0.cidrs.0") == "10.0.0.0/16"
 
 

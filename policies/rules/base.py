@@ -34,7 +34,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 from pulumi_policy.secret import Secret
 
 from crosscloud.catalog import Catalog, ResidencySet, load_catalog
-from policies.rules.normalize import MappedOnDemand, TypeInfo, classify, generic_info, needs_inputs
+from policies.rules.normalize import OnDemand, TypeInfo, classify, generic_info, needs_inputs
 from policies.rules.wire import UNKNOWN_SENTINELS as UNKNOWN_SENTINELS
 from policies.rules.wire import is_unknown as is_unknown
 
@@ -74,40 +74,14 @@ def plain(value: Any) -> Any:
     return value
 
 
-class PlainOnDemand(Mapping[str, Any]):
-    """`plain(source)`, converted on first use: a stack policy sees every resource, but a rule reads the inputs of
-    only the few types it is about, and unwrapping all of them for each of a pack's policies cost more than the rules.
-    """
+class PlainOnDemand(OnDemand):
+    """`plain(source)`, converted on first use (see OnDemand): the SDK's proxies unwrapped only for the resources a
+    rule reads."""
 
-    __slots__ = ("_plain", "_source")
+    __slots__ = ()
 
     def __init__(self, source: Any) -> None:
-        self._source = source
-        self._plain: dict[str, Any] | None = None
-
-    def _data(self) -> dict[str, Any]:
-        if self._plain is None:
-            self._plain = plain(self._source)
-            self._source = None
-        return self._plain
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data())
-
-    def __len__(self) -> int:
-        return len(self._data())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._data().get(key, default)
-
-    def __repr__(self) -> str:
-        return repr(self._data())
+        super().__init__(source, plain)
 
 
 def get(data: Any, path: str, default: Any = None) -> Any:
@@ -413,7 +387,7 @@ def view_of(resource: ResourceValidationArgs | PolicyResource) -> ResourceView:
     info = classify(resource.resource_type)
     if needs_inputs(info):
         info = generic_info(raw)
-    props: Mapping[str, Any] = MappedOnDemand(raw, info.mapper) if info.mapper is not None else raw
+    props: Mapping[str, Any] = OnDemand(raw, info.mapper) if info.mapper is not None else raw
     keys = info.dependency_keys
     provider_info = classify(provider.resource_type) if provider else None
     return ResourceView(

@@ -589,22 +589,23 @@ def needs_inputs(info: TypeInfo) -> bool:
     return info.type == GENERIC_RESOURCE and info.how == "typed"
 
 
-class MappedOnDemand(Mapping[str, Any]):
-    """`mapper(source)`, computed on first use (a stack policy is handed every resource; few are read)."""
+class OnDemand(Mapping[str, Any]):
+    """`convert(source)`, computed on first use: a stack policy is handed every resource, but a rule reads the inputs
+    of only the few types it is about, and converting all of them for each of a pack's policies cost more than the
+    rules."""
 
-    __slots__ = ("_mapped", "_mapper", "_source")
+    __slots__ = ("_convert", "_converted", "_source")
 
-    def __init__(self, source: Mapping[str, Any], mapper: Mapper) -> None:
-        self._source: Mapping[str, Any] | None = source
-        self._mapper = mapper
-        self._mapped: dict[str, Any] | None = None
+    def __init__(self, source: Any, convert: Callable[[Any], dict[str, Any]]) -> None:
+        self._source: Any = source
+        self._convert = convert
+        self._converted: dict[str, Any] | None = None
 
     def _data(self) -> dict[str, Any]:
-        if self._mapped is None:
-            assert self._source is not None
-            self._mapped = self._mapper(self._source)
+        if self._converted is None:
+            self._converted = self._convert(self._source)
             self._source = None
-        return self._mapped
+        return self._converted
 
     def __getitem__(self, key: str) -> Any:
         return self._data()[key]
