@@ -28,10 +28,13 @@ from typing import Any
 
 import yaml
 
+from crosscloud.catalog.files import OverlayFileError, read_overlay_yaml
+
+MAX_OVERLAY_BYTES = 16 * 1024 * 1024  # a catalog overlay may carry every model of both clouds
+
 OVERLAY_ENV = "CROSSCLOUD_CATALOG_OVERLAY"
 FORMAT_KEY = "crosscloud-catalog-overlay"
 FORMAT = 1
-MAX_OVERLAY_BYTES = 16 * 1024 * 1024
 _STAGES = ("active", "legacy", "deprecated", "retired")
 
 
@@ -67,11 +70,9 @@ class MergeResult:
 def read_overlay(path: Path) -> list[Entry]:
     """The entries of an overlay file, or OverlayError naming what is wrong."""
     try:
-        if path.stat().st_size > MAX_OVERLAY_BYTES:
-            raise OverlayError(f"is larger than {MAX_OVERLAY_BYTES // (1024 * 1024)} MiB")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise OverlayError(f"cannot read: {exc}".replace("\n", " ")) from None
+        raw = read_overlay_yaml(path, MAX_OVERLAY_BYTES)
+    except OverlayFileError as exc:
+        raise OverlayError(str(exc)) from None
     if not isinstance(raw, dict) or raw.get(FORMAT_KEY) != FORMAT:
         raise OverlayError(f"is not a crosscloud catalog overlay ({FORMAT_KEY}: {FORMAT} missing)")
     values = raw.get("values")

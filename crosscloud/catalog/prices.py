@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from crosscloud.catalog.files import OverlayFileError, read_overlay_yaml
 from crosscloud.catalog.schema import PriceKind, PriceRow, PricesFile, PricesOverlay, PriceTerm, PriceUnit
 
 Cloud = Literal["aws", "azure"]
 PRICES_OVERLAY_ENV = "CROSSCLOUD_PRICES_OVERLAY"
-MAX_OVERLAY_BYTES = 4 * 1024 * 1024
 KIND_CLOUD: dict[str, Cloud] = {
     "ec2-on-demand": "aws",
     "ec2-capacity-block": "aws",
@@ -64,11 +63,9 @@ def check_rows(rows: Iterable[PriceRow], where: str) -> None:
 def read_overlay(path: Path) -> list[PriceRow]:
     """The rows of a prices overlay file (`crosscloud prices refresh --write`), or PriceError naming the problem."""
     try:
-        if path.stat().st_size > MAX_OVERLAY_BYTES:
-            raise PriceError(f"is larger than {MAX_OVERLAY_BYTES // (1024 * 1024)} MiB")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise PriceError(f"cannot read: {exc}".replace("\n", " ")) from None
+        raw = read_overlay_yaml(path)
+    except OverlayFileError as exc:
+        raise PriceError(str(exc)) from None
     try:
         overlay = PricesOverlay.model_validate(raw)
     except ValidationError as exc:
