@@ -101,6 +101,24 @@ def _shown_path(file: Path, program_dir: Path) -> str:
     return str(file.relative_to(root)) if file.is_relative_to(root) else str(file)
 
 
+def _as_provider_outputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    """azure-native takes `userAssignedIdentities` as a list of identity IDs and returns ARM's map (ID -> details):
+    echo the map, as the provider would, so the SDK can read the output as its typed Mapping."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: ({str(i): {} for i in v} if k == "userAssignedIdentities" and isinstance(v, list) else walk(v))
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    result: dict[str, Any] = walk(inputs)
+    return result
+
+
 class PreviewMocks(mocks.Mocks):
     """Echo inputs as outputs (computed outputs stay unknown) and answer the invokes a program may need."""
 
@@ -108,7 +126,8 @@ class PreviewMocks(mocks.Mocks):
         self.account_id, self.subscription_id = account_id, subscription_id
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        return None, dict(args.inputs)  # no ID: unknown until the resource exists, as in a real preview
+        # No ID: unknown until the resource exists, as in a real preview.
+        return None, _as_provider_outputs(dict(args.inputs)) if args.typ.startswith("azure-native") else dict(args.inputs)
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         account = self.account_id
