@@ -303,9 +303,8 @@ class AzureServing(pulumi.ComponentResource):
                     ),
                 ),
                 network_profile=azure_native.compute.VirtualMachineScaleSetNetworkProfileArgs(
-                    health_probe=azure_native.compute.ApiEntityReferenceArgs(
-                        id=lb_child("probes", "health")
-                    ),
+                    # Through the load balancer's ID, so the scale set depends on it (and rules can follow it).
+                    health_probe=azure_native.compute.ApiEntityReferenceArgs(id=balancer.id.apply(_probe)),
                     network_interface_configurations=[
                         azure_native.compute.VirtualMachineScaleSetNetworkConfigurationArgs(
                             name="nic",
@@ -317,9 +316,7 @@ class AzureServing(pulumi.ComponentResource):
                                     primary=True,
                                     subnet=azure_native.compute.ApiEntityReferenceArgs(id=args.workloads_subnet_id),
                                     load_balancer_backend_address_pools=[
-                                        azure_native.compute.SubResourceArgs(
-                                            id=lb_child("backendAddressPools", "vllm")
-                                        )
+                                        azure_native.compute.SubResourceArgs(id=balancer.id.apply(_pool))
                                     ],
                                     # no public_ip_address_configuration: the VMs have no public IP
                                 )
@@ -351,7 +348,7 @@ class AzureServing(pulumi.ComponentResource):
                 ),
             ),
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[balancer]),
+            opts=child,
         )
         rule = azure_native.monitor.DataCollectionRule(
             f"{name}-logs",
@@ -403,6 +400,14 @@ class AzureServing(pulumi.ComponentResource):
                 "scale_set_id": self.scale_set_id,
             }
         )
+
+
+def _probe(balancer_id: str) -> str:
+    return f"{balancer_id}/probes/health"
+
+
+def _pool(balancer_id: str) -> str:
+    return f"{balancer_id}/backendAddressPools/vllm"
 
 
 def _child_id(
