@@ -172,7 +172,8 @@ def lint(document: dict[str, Any], kind: Kind) -> list[str]:
                 continue
             for resource in resources:
                 if resource == "*":
-                    if effect == "Allow" and kind != "key":
+                    # "*" widens nothing for an action that takes no resource type (only "*" in the reference).
+                    if effect == "Allow" and kind != "key" and formats != ["*"]:
                         findings.append(f"{where}: Allow {action} on Resource '*'")
                     continue
                 if effect != "Allow":

@@ -7,7 +7,8 @@ needs this endpoint's instance profile, security group and boot document, and th
   versioned, TLS only; the private subnets reach S3 only through the VPC's gateway endpoint), an in-region ECR
   repository for the mirrored vLLM image (immutable tags, scanned, KMS), a KMS-encrypted log group, an instance
   profile that may read exactly those (plus Session Manager), an internal Network Load Balancer whose security group
-  admits only the workload subnets, and the instances' security group, which admits only the load balancer.
+  admits only the workload subnets, reached by a private DNS name (a Route 53 zone of the VPC), and the instances'
+  security group, which admits only the load balancer.
 - `AwsServingFleet`: an Auto Scaling group of exactly `replicas` instances in the reservation's zone, from the
   reservation's launch template, that launches only into that reservation (`capacity-reservations-only` with the
   reservation as target: no silent on-demand spill-over), behind the load balancer with its health check.
@@ -42,6 +43,7 @@ from crosscloud.declaration.selfhosted import SelfHostedRoute
 IntInput = pulumi.Output[int] | int
 LISTENER_PORT = 80  # clients call http://<load balancer>/v1 inside the network
 CAPACITY_ONLY = "capacity-reservations-only"
+GPU_TAG = "crosscloud-gpu"  # components/aws/gpu.py tags a reservation's instances with its pool's name
 
 
 def _digest(*parts: str, length: int = 8) -> str:
@@ -62,10 +64,11 @@ def serving_names(ctx: AwsContext, endpoint: str) -> dict[str, str]:
         "load_balancer": short,
         "target_group": short,
         "access": f"{ctx.prefix}-{endpoint}-serving",
+        "dns": f"{endpoint}.{ctx.prefix}.internal",  # .internal: reserved for private use (ICANN, 2024)
     }
 
 
-def instance_document(ctx: AwsContext, names: dict[str, str], prefix: str) -> dict[str, Any]:
+def instance_document(ctx: AwsContext, names: dict[str, str], prefix: str, pool: str) -> dict[str, Any]:
     """What a serving instance may do: read its weights (one prefix of one bucket, decrypted through S3 only), pull
     its image (one repository), write its logs (one group) and register with Session Manager. Known at preview:
     every ARN is built from names chosen here; the key is named by its crosscloud-access tag."""
@@ -119,11 +122,18 @@ def instance_document(ctx: AwsContext, names: dict[str, str], prefix: str) -> di
                 "Resource": f"{group}:log-stream:*",
             },
             {
-                # Session Manager's instance permissions; none of these actions names a resource.
-                "Sid": "SessionManager",
+                # Session Manager registers the instance: only instances of this pool (the template tags them).
+                "Sid": "SessionManagerRegistration",
+                "Effect": "Allow",
+                "Action": "ssm:UpdateInstanceInformation",
+                "Resource": f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account}:instance/*",
+                "Condition": {"StringEquals": {f"aws:ResourceTag/{GPU_TAG}": pool}},
+            },
+            {
+                # Session Manager's channels; these actions name no resource ("*" only).
+                "Sid": "SessionManagerChannels",
                 "Effect": "Allow",
                 "Action": [
-                    "ssm:UpdateInstanceInformation",
                     "ssmmessages:CreateControlChannel",
                     "ssmmessages:CreateDataChannel",
                     "ssmmessages:OpenControlChannel",
@@ -194,7 +204,7 @@ class AwsServingEndpoint(pulumi.ComponentResource):
 
     launch: FleetLaunch
     target_group_arn: pulumi.Output[str]
-    base_url: pulumi.Output[str]
+    base_url: str  # through the private DNS name, known at preview
     bucket_name: str
     repository_url: str
     log_group_name: str
@@ -249,7 +259,7 @@ class AwsServingEndpoint(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-role-access",
             role=role.id,
-            policy=json.dumps(instance_document(ctx, names, weights_prefix(route))),
+            policy=json.dumps(instance_document(ctx, names, weights_prefix(route), route.pool)),
             opts=child,
         )
         profile = aws.iam.InstanceProfile(
@@ -346,6 +356,25 @@ class AwsServingEndpoint(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        # A private name for the load balancer, known now (its own DNS name exists only after creation), resolvable
+        # inside the fleet's VPC: the endpoint's base URL.
+        zone = aws.route53.Zone(
+            f"{name}-zone",
+            name=names["dns"],
+            comment=f"crosscloud self-hosted endpoint {route.endpoint}",
+            vpcs=[{"vpc_id": args.vpc_id, "vpc_region": ctx.region}],
+            force_destroy=False,
+            tags=tags,
+            opts=child,
+        )
+        aws.route53.Record(
+            f"{name}-record",
+            zone_id=zone.zone_id,
+            name=names["dns"],
+            type="A",
+            aliases=[{"name": balancer.dns_name, "zone_id": balancer.zone_id, "evaluate_target_health": True}],
+            opts=child,
+        )
         aws.lb.Listener(
             f"{name}-listener",
             load_balancer_arn=balancer.arn,
@@ -375,7 +404,7 @@ class AwsServingEndpoint(pulumi.ComponentResource):
             security_group_ids=[instance_group.id],
         )
         self.target_group_arn = target_group.arn
-        self.base_url = balancer.dns_name.apply(lambda dns: f"http://{dns}/v1")
+        self.base_url = f"http://{names['dns']}/v1"
         self.bucket_name = bucket
         self.repository_url = f"{registry}/{names['repository']}"
         self.log_group_name = names["log_group"]

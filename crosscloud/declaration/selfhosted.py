@@ -132,7 +132,7 @@ def check_route(
         checker.add(
             "crosscloud:serving.image_digest",
             None,
-            f"is required in prod: the catalog's digest of {image.repository}:{image.tag} is unverified "
+            f"is missing, and prod needs it: the catalog's digest of {image.repository}:{image.tag} is unverified "
             f"({endpoint_name} is self-hosted)",
             "the sha256 digest of the image you mirrored (`crane digest <registry>/<repository>:<tag>`)",
         )
@@ -270,7 +270,7 @@ def _network(checker: _Checker, index: int, gpu: GpuReservation, cloud: Cloud, r
         checker.add(
             f"{at}.cidr",
             None,
-            f"is required: pool {gpu.name!r} is in {region}, outside crosscloud:aws.region {aws.region}, so its fleet "
+            f"is missing: pool {gpu.name!r} is in {region}, outside crosscloud:aws.region {aws.region}, so its fleet "
             "gets a VPC of its own there",
             "a private range (/16 to /24) disjoint from the stack's networks",
         )
@@ -286,17 +286,13 @@ def _network(checker: _Checker, index: int, gpu: GpuReservation, cloud: Cloud, r
 
 
 def check_unused_cidrs(checker: _Checker, routes: list[SelfHostedRoute]) -> None:
-    """A pool `cidr` nobody reads is a mistake, not a default."""
+    """A pool `cidr` nobody reads builds nothing: say so (a note, as the pool itself is fine)."""
     own = {r.pool for r in routes if r.own_network}
+    reported = {issue.path for issue in checker.issues}
     for index, gpu in enumerate(checker.spec.gpu):
-        if gpu.cidr is not None and gpu.name not in own and not _reported(checker, f"crosscloud:gpu[{index}].cidr"):
-            checker.add(
-                f"crosscloud:gpu[{index}].cidr",
-                str(gpu.cidr),
-                "is read only for an AWS pool that a self-hosted route uses outside crosscloud:aws.region",
-                "no cidr",
+        path = f"crosscloud:gpu[{index}].cidr"
+        if gpu.cidr is not None and gpu.name not in own and path not in reported:
+            checker.notes.append(
+                f"{checker.file}: {path}: {gpu.cidr} is not used: it is read only for an AWS pool that a "
+                "self-hosted route uses outside crosscloud:aws.region"
             )
-
-
-def _reported(checker: _Checker, path: str) -> bool:
-    return any(issue.path == path for issue in checker.issues)

@@ -119,6 +119,20 @@ def _as_provider_outputs(inputs: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+class _ProviderShaped(mocks.Mocks):
+    """The program's mocks, with outputs in the shape the provider returns where it differs from the inputs."""
+
+    def __init__(self, inner: mocks.Mocks) -> None:
+        self.inner = inner
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, outputs = self.inner.new_resource(args)
+        return resource_id, _as_provider_outputs(outputs) if args.typ.startswith("azure-native") else outputs
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return self.inner.call(args)
+
+
 class PreviewMocks(mocks.Mocks):
     """Echo inputs as outputs (computed outputs stay unknown) and answer the invokes a program may need."""
 
@@ -126,8 +140,7 @@ class PreviewMocks(mocks.Mocks):
         self.account_id, self.subscription_id = account_id, subscription_id
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        # No ID: unknown until the resource exists, as in a real preview.
-        return None, _as_provider_outputs(dict(args.inputs)) if args.typ.startswith("azure-native") else dict(args.inputs)
+        return None, dict(args.inputs)  # no ID: unknown until the resource exists, as in a real preview
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         account = self.account_id
@@ -202,7 +215,7 @@ class RecordingMonitor(mocks.MockMonitor):
     with the default providers the engine would register and the outputs components register."""
 
     def __init__(self, preview_mocks: mocks.Mocks, project: str, stack: str, config: dict[str, str]) -> None:
-        super().__init__(preview_mocks)
+        super().__init__(_ProviderShaped(preview_mocks))
         self.project, self.stack, self.config = project, stack, config
         self.registrations: list[_Registration] = []
         self.urns: set[str] = set()
