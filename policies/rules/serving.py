@@ -229,7 +229,7 @@ def _azure_binding(locator: AzureLocator, vmss: ResourceView, ctx: RuleContext) 
     if sku != held:
         yield f"runs {sku} but reservation {reservation.name} holds {held}; allowed: the reservation's VM size"
     zones, reserved = sorted(get(props, "zones") or []), sorted(get(reservation.props, "zones") or [])
-    if zones != reserved or not zones:
+    if zones != reserved:  # a zonal reservation needs the scale set in its zone; a regional one, a regional set
         yield (
             f"runs in zones {', '.join(zones) or 'none (regional)'} but reservation {reservation.name} holds "
             f"capacity in {', '.join(reserved) or 'no zone'}; allowed: the reservation's zone"
