@@ -4,14 +4,18 @@ equal, IMDSv2, no public IPs, internal load balancers), and the rendered cloud-i
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import pulumi_azure_native as azure_native
 import pytest
 import yaml
 
 from components import serving_host
+from components.azure.serving import _on_curve, frontend_address, unheld_ssh_key
 from crosscloud.declaration import load_declaration, pulumi_config_map, read_stack_file
 from crosscloud.declaration.selfhosted import SelfHostedRoute
 from crosscloud.engine.graph import UNKNOWN, Graph, Resource
@@ -246,3 +250,126 @@ def test_the_endpoint_contract_lists_one_openai_base_url_per_cloud(dev: Graph) -
     assert chat["aws"]["model"] == chat["azure"]["model"] == "gpt-oss-120b"
     assert chat["aws"]["weights"] == chat["azure"]["weights"]
     assert chat["aws"]["image"].endswith(DIGEST) and chat["azure"]["image"].endswith(DIGEST)
+
+
+# -- provider inputs: enum strings are values of the SDK's enums; the GPU components alone ---------------------------
+
+SERVING_ENUMS: list[tuple[str, str, type[Enum]]] = [
+    ("azure-native:compute:VirtualMachineScaleSet", "orchestrationMode", azure_native.compute.OrchestrationMode),
+    ("azure-native:compute:VirtualMachineScaleSet", "upgradePolicy.mode", azure_native.compute.UpgradeMode),
+    ("azure-native:compute:VirtualMachineScaleSet", "identity.type", azure_native.compute.ResourceIdentityType),
+    (
+        "azure-native:compute:VirtualMachineScaleSet",
+        "virtualMachineProfile.storageProfile.osDisk.createOption",
+        azure_native.compute.DiskCreateOptionTypes,
+    ),
+    (
+        "azure-native:compute:VirtualMachineScaleSet",
+        "virtualMachineProfile.storageProfile.osDisk.caching",
+        azure_native.compute.CachingTypes,
+    ),
+    (
+        "azure-native:compute:VirtualMachineScaleSet",
+        "virtualMachineProfile.storageProfile.osDisk.managedDisk.storageAccountType",
+        azure_native.compute.StorageAccountTypes,
+    ),
+    ("azure-native:network:LoadBalancer", "sku.name", azure_native.network.LoadBalancerSkuName),
+    ("azure-native:network:LoadBalancer", "sku.tier", azure_native.network.LoadBalancerSkuTier),
+    ("azure-native:network:LoadBalancer", "probes[].protocol", azure_native.network.ProbeProtocol),
+    ("azure-native:network:LoadBalancer", "loadBalancingRules[].protocol", azure_native.network.TransportProtocol),
+    (
+        "azure-native:network:LoadBalancer",
+        "frontendIPConfigurations[].privateIPAllocationMethod",
+        azure_native.network.IPAllocationMethod,
+    ),
+    ("azure-native:containerregistry:Registry", "sku.name", azure_native.containerregistry.SkuName),
+    (
+        "azure-native:containerregistry:Registry",
+        "publicNetworkAccess",
+        azure_native.containerregistry.PublicNetworkAccess,
+    ),
+    (
+        "azure-native:containerregistry:Registry",
+        "networkRuleBypassOptions",
+        azure_native.containerregistry.NetworkRuleBypassOptions,
+    ),
+    ("azure-native:containerregistry:Registry", "zoneRedundancy", azure_native.containerregistry.ZoneRedundancy),
+    ("azure-native:storage:BlobContainer", "publicAccess", azure_native.storage.PublicAccess),
+    (
+        "azure-native:monitor:DataCollectionRule",
+        "dataSources.syslog[].facilityNames[]",
+        azure_native.monitor.KnownSyslogDataSourceFacilityNames,
+    ),
+    (
+        "azure-native:monitor:DataCollectionRule",
+        "dataSources.syslog[].streams[]",
+        azure_native.monitor.KnownSyslogDataSourceStreams,
+    ),
+]
+
+
+def _values(value: Any, path: list[str]) -> list[Any]:
+    if not path:
+        return value if isinstance(value, list) else [value]
+    head, rest = path[0], path[1:]
+    name = head.removesuffix("[]")
+    if not isinstance(value, dict) or name not in value:
+        return []
+    inner = value[name]
+    if head.endswith("[]") and rest:
+        return [v for item in inner for v in _values(item, rest)]
+    return _values(inner, rest)
+
+
+@pytest.mark.parametrize(
+    ("token", "path", "enum"), SERVING_ENUMS, ids=[f"{t.split(':')[-1]}.{p}" for t, p, _ in SERVING_ENUMS]
+)
+def test_serving_enum_strings_are_values_of_the_sdk_enums(
+    dev_graph: list[Resource], token: str, path: str, enum: type[Enum]
+) -> None:
+    found = [v for r in dev_graph if r.type == token and "serving" in r.name for v in _values(r.inputs, path.split("."))]
+    assert found, f"dev sends no {token} {path}: the check would be vacuous"
+    allowed = {m.value for m in enum}
+    assert set(found) <= allowed, f"{token} {path}: {sorted(set(found) - allowed)} not in {enum.__name__}"
+
+
+def test_the_unheld_ssh_key_is_a_stable_ed25519_point() -> None:
+    key = unheld_ssh_key("acr1/chat-oss")
+    assert key == unheld_ssh_key("acr1/chat-oss") and key != unheld_ssh_key("acr2/chat-oss")
+    kind, blob, _ = key.split(" ")
+    raw = base64.b64decode(blob)
+    assert kind == "ssh-ed25519" and raw[4:15] == b"ssh-ed25519" and len(raw) == 4 + 11 + 4 + 32
+    y = int.from_bytes(raw[-32:], "little")
+    assert _on_curve(y), "a valid public key, so Azure accepts it"
+    assert frontend_address("10.41.16.0/20", 0) == "10.41.31.253"
+    assert frontend_address("10.41.16.0/20", 1) == "10.41.31.252"
+
+
+def test_a_capacity_block_fleet_template_keeps_the_block_market_type() -> None:
+    from components.aws import GpuCapacity, GpuCapacityArgs
+    from components.aws.context import AwsContext
+    from components.aws.gpu import FleetLaunch
+    from components.providers import aws_provider, with_provider
+    from crosscloud.declaration.spec import AwsSettings, GpuReservation
+    from crosscloud.engine.synth import record
+
+    ctx = AwsContext(partition="aws", region="eu-north-1", account="123456789012", prefix="crosscloud-test")
+    block = GpuReservation(
+        name="burst", cloud="aws", instance_type="p5.48xlarge", count=1, zone="eu-north-1a",
+        reservation="capacity-block", starts=dt.date(2027, 1, 4), ends=dt.date(2027, 1, 11),
+    )  # fmt: skip
+    launch = FleetLaunch(
+        image_id="resolve:ssm:/aws/service/x/ami-id", user_data="I2Nsb3VkLWNvbmZpZw==",
+        instance_profile_arn="arn:aws:iam::123456789012:instance-profile/p", security_group_ids=["sg-1"],
+    )  # fmt: skip
+
+    def body() -> None:
+        opts = with_provider(aws_provider("aws", AwsSettings(region="eu-north-1")))
+        GpuCapacity("gpu", GpuCapacityArgs(ctx=ctx, reservations=[block], fleets={"burst": launch}), opts)
+
+    resources, _ = record("crosscloud", "test", {}, body)
+    [template] = [r for r in resources if r.type == "aws:ec2/launchTemplate:LaunchTemplate"]
+    assert template.inputs["instanceMarketOptions"] == {"marketType": "capacity-block"}
+    assert template.inputs["networkInterfaces"][0]["associatePublicIpAddress"] == "false"
+    assert template.inputs["networkInterfaces"][0]["securityGroups"] == ["sg-1"]
+    assert template.inputs["metadataOptions"] == {"httpEndpoint": "enabled", "httpPutResponseHopLimit": 1, "httpTokens": "required"}
