@@ -161,7 +161,15 @@ def cloud_init(route: SelfHostedRoute, host: Host) -> str:
 
 
 def aws_host(
-    route: SelfHostedRoute, *, bucket: str, region: str, registry: str, repository: str, digest: str, log_group: str, port: int
+    route: SelfHostedRoute,
+    *,
+    bucket: str,
+    region: str,
+    registry: str,
+    repository: str,
+    digest: str,
+    log_group: str,
+    port: int,
 ) -> Host:
     """S3 (through the VPC's gateway endpoint) for the weights, ECR for the image, CloudWatch Logs for the server's
     output (docker's awslogs driver, credentials from the instance profile through IMDSv2)."""
@@ -169,7 +177,8 @@ def aws_host(
     fetch = "\n".join(
         [
             "set -euo pipefail",
-            f"aws s3 sync {shlex.quote(source)} {shlex.quote(local_weights(route) + '/')} --region {region} --only-show-errors",
+            f"aws s3 sync {shlex.quote(source)} {shlex.quote(local_weights(route) + '/')} --region {region} "
+            "--only-show-errors",
             "",
         ]
     )
@@ -199,7 +208,7 @@ def aws_host(
 
 # The VM's one user-assigned identity answers IMDS token requests (no client_id needed with a single identity).
 _IMDS = "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource="
-_AZURE_FETCH = '''import json, os, urllib.parse, urllib.request, xml.etree.ElementTree as ET
+_AZURE_FETCH = """import json, os, urllib.parse, urllib.request, xml.etree.ElementTree as ET
 
 ACCOUNT, CONTAINER, PREFIX, DEST = {account!r}, {container!r}, {prefix!r}, {dest!r}
 IMDS = {imds!r}
@@ -234,7 +243,7 @@ while True:
     marker = listing.findtext("NextMarker") or ""
     if not marker:
         break
-'''
+"""
 
 
 def azure_host(
@@ -252,7 +261,8 @@ def azure_host(
             f"aad=$(curl -sf -H Metadata:true '{arm}' | {read} access_token)",
             f"refresh=$(curl -sf -X POST -d grant_type=access_token -d service={registry} "
             f'--data-urlencode access_token="$aad" https://{registry}/oauth2/exchange | {read} refresh_token)',
-            f'echo "$refresh" | docker login --username 00000000-0000-0000-0000-000000000000 --password-stdin {registry}',
+            'echo "$refresh" | docker login --username 00000000-0000-0000-0000-000000000000 '
+            f"--password-stdin {registry}",
             f"docker pull {registry}/{repository}@{digest}",
             "",
         ]

@@ -135,7 +135,9 @@ def residency_summary(catalog: Catalog, residency: ResidencySet, kind: str | Non
     """Which models (of `kind`) are resident under `residency` on both clouds, and which on one side only."""
     wanted = [m for m, model in catalog.models.items() if kind is None or model.kind == kind]
     managed: dict[Cloud, set[str]] = {
-        cloud: {m for m in wanted if getattr(catalog.models[m], cloud) and catalog.resident_regions(m, cloud, residency)}
+        cloud: {
+            m for m in wanted if getattr(catalog.models[m], cloud) and catalog.resident_regions(m, cloud, residency)
+        }
         for cloud in ("aws", "azure")
     }
     hosted: dict[Cloud, set[str]] = {

@@ -323,7 +323,7 @@ def _selfhosted(
 
 
 def _serving_endpoint(network: AzureNetwork, zone: str) -> PrivateEndpoint:
-    ids = {zone: network.dns_zone_ids[zone]} if zone in network.dns_zone_ids else {}
+    ids: dict[str, StrInput] = {zone: network.dns_zone_ids[zone]} if zone in network.dns_zone_ids else {}
     return PrivateEndpoint(subnet_id=network.subnet_ids["private-endpoints"], dns_zone_ids=ids)
 
 
@@ -340,7 +340,7 @@ def selfhosted_output(route: SelfHostedRoute, fleet: AzureServing) -> dict[str, 
         "replicas": route.replicas,
         "weights": f"{route.repository}@{route.revision}",
         "weights_store": f"{fleet.weights_url}/{weights_prefix(route)}/",
-        "image": f"{fleet.registry_login_server}/{route.image.split(':', 1)[0].split('@', 1)[0]}@{route.image.split('@', 1)[1]}",
+        "image": f"{fleet.registry_login_server}/{fleet.image_repository}@{route.image.split('@', 1)[1]}",
     }
 
 

@@ -154,7 +154,10 @@ def test_the_aws_instance_profile_reads_one_bucket_prefix_and_one_repository(dev
         "-chat-oss-weights-123456789012/openai/gpt-oss-120b/b5c939de8f754692c1647ca79fbf85e8c1e70f8a/*"
     )
     assert by_sid["PullImage"]["Resource"].endswith(":repository/crosscloud-dev-experiments/chat-oss/vllm-openai")
-    assert by_sid["DecryptWeightsThroughS3"]["Condition"]["StringEquals"]["kms:ViaService"] == "s3.eu-north-1.amazonaws.com"
+    assert (
+        by_sid["DecryptWeightsThroughS3"]["Condition"]["StringEquals"]["kms:ViaService"]
+        == "s3.eu-north-1.amazonaws.com"
+    )
     assert "ssmmessages:OpenDataChannel" in by_sid["SessionManagerChannels"]["Action"]
     registration = by_sid["SessionManagerRegistration"]["Condition"]["StringEquals"]
     assert registration == {"aws:ResourceTag/crosscloud-gpu": "experiments"}
@@ -163,7 +166,9 @@ def test_the_aws_instance_profile_reads_one_bucket_prefix_and_one_repository(dev
     assert bucket.inputs["bucket"].startswith("crosscloud-dev-experiments-chat-oss-weights")
     block = one(dev_graph, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "serving")
     assert all(block.inputs[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "restrictPublicBuckets"))
-    encryption = one(dev_graph, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "serving")
+    encryption = one(
+        dev_graph, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "serving"
+    )
     assert encryption.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
     repository = one(dev_graph, "aws:ecr/repository:Repository")
     assert repository.inputs["imageTagMutability"] == "IMMUTABLE"
@@ -327,7 +332,9 @@ def _values(value: Any, path: list[str]) -> list[Any]:
 def test_serving_enum_strings_are_values_of_the_sdk_enums(
     dev_graph: list[Resource], token: str, path: str, enum: type[Enum]
 ) -> None:
-    found = [v for r in dev_graph if r.type == token and "serving" in r.name for v in _values(r.inputs, path.split("."))]
+    found = [
+        v for r in dev_graph if r.type == token and "serving" in r.name for v in _values(r.inputs, path.split("."))
+    ]
     assert found, f"dev sends no {token} {path}: the check would be vacuous"
     allowed = {m.value for m in enum}
     assert set(found) <= allowed, f"{token} {path}: {sorted(set(found) - allowed)} not in {enum.__name__}"
@@ -372,4 +379,8 @@ def test_a_capacity_block_fleet_template_keeps_the_block_market_type() -> None:
     assert template.inputs["instanceMarketOptions"] == {"marketType": "capacity-block"}
     assert template.inputs["networkInterfaces"][0]["associatePublicIpAddress"] == "false"
     assert template.inputs["networkInterfaces"][0]["securityGroups"] == ["sg-1"]
-    assert template.inputs["metadataOptions"] == {"httpEndpoint": "enabled", "httpPutResponseHopLimit": 1, "httpTokens": "required"}
+    assert template.inputs["metadataOptions"] == {
+        "httpEndpoint": "enabled",
+        "httpPutResponseHopLimit": 1,
+        "httpTokens": "required",
+    }

@@ -78,7 +78,9 @@ def test_an_undeclared_pool_is_refused_with_the_pools_of_that_cloud() -> None:
     config = dev()
     oss(config)["aws"]["gpu"] = "experiment"
     [line] = errors_of(config)
-    assert "crosscloud:endpoints[3].aws.gpu: 'experiment' is not a declared GPU pool (did you mean 'experiments'?)" in line
+    assert (
+        "crosscloud:endpoints[3].aws.gpu: 'experiment' is not a declared GPU pool (did you mean 'experiments'?)" in line
+    )
     assert "allowed: aws pools: experiments" in line
 
 
@@ -121,7 +123,10 @@ def test_a_pool_in_the_stack_region_must_be_in_a_zone_of_the_network() -> None:
     assert declaration_from_config(config, FILE).endpoints[-1].aws_selfhosted is not None
     config["crosscloud:aws"]["network"]["zones"] = 1  # eu-north-1a only; the pool is in eu-north-1b
     [line] = errors_of(config)
-    assert "crosscloud:gpu[1].zone: 'eu-north-1b' has no private subnet: crosscloud:aws.network.zones builds eu-north-1a" in line
+    assert (
+        "crosscloud:gpu[1].zone: 'eu-north-1b' has no private subnet: crosscloud:aws.network.zones builds eu-north-1a"
+        in line
+    )
 
 
 def test_prod_refuses_unverified_gpu_rows_and_an_unverified_image_digest() -> None:
@@ -142,7 +147,10 @@ def test_prod_refuses_unverified_gpu_rows_and_an_unverified_image_digest() -> No
     config["crosscloud:endpoints"][-1]["azure"] = {"model": "gpt-oss-120b", "route": "selfhosted", "gpu": "oss-a100"}
     config["crosscloud:endpoints"][-1]["primary"] = "aws"
     lines = errors_of(config)
-    assert any("crosscloud:gpu[2].instance_type: 'Standard_NC24ads_A100_v4' has reservation regions no primary" in x for x in lines)
+    assert any(
+        "crosscloud:gpu[2].instance_type: 'Standard_NC24ads_A100_v4' has reservation regions no primary" in x
+        for x in lines
+    )
 
 
 def test_prod_refuses_open_weights_no_primary_source_confirms() -> None:
@@ -152,7 +160,10 @@ def test_prod_refuses_open_weights_no_primary_source_confirms() -> None:
         {"name": "llama", "aws": {"model": "llama-3-3-70b", "route": "selfhosted", "gpu": "serving"}}
     )
     [line] = errors_of(config)
-    assert "crosscloud:endpoints[6].aws.model: 'llama-3-3-70b' has open weights whose revision or licence no primary" in line
+    assert (
+        "crosscloud:endpoints[6].aws.model: 'llama-3-3-70b' has open weights whose revision or licence no primary"
+        in line
+    )
 
 
 def test_one_pool_serves_one_endpoint() -> None:

@@ -385,7 +385,9 @@ class AwsServingEndpoint(pulumi.ComponentResource):
             opts=child,
         )
 
-        registry = f"{ctx.account}.dkr.ecr.{ctx.region}.{'amazonaws.com.cn' if ctx.partition == 'aws-cn' else 'amazonaws.com'}"
+        registry = (
+            f"{ctx.account}.dkr.ecr.{ctx.region}.{'amazonaws.com.cn' if ctx.partition == 'aws-cn' else 'amazonaws.com'}"
+        )
         host = aws_host(
             route,
             bucket=names["bucket"],
@@ -430,7 +432,10 @@ class AwsServingEndpoint(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(f"{name}-weights", bucket=bucket_name, force_destroy=False, tags=tags, opts=stateful)
         after = pulumi.ResourceOptions(parent=self, depends_on=[bucket])
         aws.s3.BucketOwnershipControls(
-            f"{name}-weights-ownership", bucket=bucket_name, rule={"object_ownership": "BucketOwnerEnforced"}, opts=after
+            f"{name}-weights-ownership",
+            bucket=bucket_name,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=after,
         )
         public_access = aws.s3.BucketPublicAccessBlock(
             f"{name}-weights-public-access",
@@ -449,7 +454,10 @@ class AwsServingEndpoint(pulumi.ComponentResource):
             bucket=bucket_name,
             rules=[
                 {
-                    "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": key.arn,
+                    },
                     "bucket_key_enabled": True,
                 }
             ],

@@ -1,8 +1,8 @@
 """Azure built-in role definition IDs crosscloud grants (they are the same GUIDs in every tenant).
 
 Sources (2026-11): learn.microsoft.com/azure/role-based-access-control/built-in-roles (AI + machine learning,
-Security, General, Storage, Containers); the same GUIDs appear in Azure Verified Modules and Microsoft's Foundry samples. "Azure AI User" is
-displayed as "Foundry User" in newer portal copy; its GUID did not change.
+Security, General, Storage, Containers); the same GUIDs appear in Azure Verified Modules and Microsoft's Foundry
+samples. "Azure AI User" is displayed as "Foundry User" in newer portal copy; its GUID did not change.
 """
 
 from __future__ import annotations

@@ -101,6 +101,7 @@ class AzureServing(pulumi.ComponentResource):
     storage_account_id: pulumi.Output[str]
     registry_login_server: str
     weights_url: str  # https://<account>.blob.core.windows.net/<container>
+    image_repository: str  # the mirrored image's repository in the registry
     scale_set_id: pulumi.Output[str]
     custom_data: str  # the cloud-init document (plain text)
 
@@ -166,7 +167,10 @@ class AzureServing(pulumi.ComponentResource):
             self,
         )
         role_assignments(
-            f"{name}-registry", registry.id, [RoleAssignment(key="acr-pull", role="AcrPull", principal_id=principal)], self
+            f"{name}-registry",
+            registry.id,
+            [RoleAssignment(key="acr-pull", role="AcrPull", principal_id=principal)],
+            self,
         )
         private_endpoint(
             f"{name}-weights",
@@ -373,9 +377,7 @@ class AzureServing(pulumi.ComponentResource):
                     )
                 ]
             ),
-            data_flows=[
-                azure_native.monitor.DataFlowArgs(streams=["Microsoft-Syslog"], destinations=["workspace"])
-            ],
+            data_flows=[azure_native.monitor.DataFlowArgs(streams=["Microsoft-Syslog"], destinations=["workspace"])],
             tags=tags,
             opts=child,
         )
@@ -390,6 +392,7 @@ class AzureServing(pulumi.ComponentResource):
         self.base_url = f"http://{args.frontend_ip}/v1"
         self.storage_account_id = storage.id
         self.registry_login_server = registry_server
+        self.image_repository = args.image_repository
         self.weights_url = f"https://{args.storage_account_name}.blob.core.windows.net/{WEIGHTS_CONTAINER}"
         self.scale_set_id = scale_set.id
         self.register_outputs(

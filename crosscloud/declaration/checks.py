@@ -300,7 +300,9 @@ class _Checker:
         hosted: dict[Cloud, SelfHostedRoute | None] = {"aws": None, "azure": None}
         ok = True
         if endpoint.aws is not None and endpoint.aws.selfhosted:
-            hosted["aws"] = selfhosted.check_route(self, i, endpoint.name, "aws", endpoint.aws, residency, self.pools_used)
+            hosted["aws"] = selfhosted.check_route(
+                self, i, endpoint.name, "aws", endpoint.aws, residency, self.pools_used
+            )
             ok = hosted["aws"] is not None
         elif endpoint.aws is not None:
             aws_offer = self.aws_model(f"crosscloud:endpoints[{i}].aws", endpoint.aws.model, regions["aws"], residency)
@@ -453,7 +455,7 @@ class _Checker:
             residency,
             provisioned=provisioned,
             sku=choice.sku,
-            route=choice.route,
+            route=choice.route if choice.route != "selfhosted" else None,
             verified_only=self.verified_only,
             on=self.today,
         )

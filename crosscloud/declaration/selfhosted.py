@@ -154,7 +154,7 @@ def check_route(
         serving_args=tuple(weights.serving_args),
         image=f"{image.repository}:{image.tag}@{digest}",
         verified=weights.verified and gpu_row.verified,
-        own_network=own_network or None,
+        own_network=own_network if isinstance(own_network, str) and own_network else None,
     )
 
 
@@ -166,7 +166,9 @@ def _weights(checker: _Checker, path: str, model: str) -> bool:
     catalog = checker.catalog
     open_models = sorted(k for k, m in catalog.models.items() if m.open_weights is not None)
     if model not in catalog.models:
-        checker.add(path, model, f"is not in the model catalog{did_you_mean(model, catalog.models)}", join_allowed(open_models))
+        checker.add(
+            path, model, f"is not in the model catalog{did_you_mean(model, catalog.models)}", join_allowed(open_models)
+        )
         return False
     weights = catalog.models[model].open_weights
     if weights is None:
@@ -244,7 +246,7 @@ def _network(checker: _Checker, index: int, gpu: GpuReservation, cloud: Cloud, r
             checker.add(
                 f"{at}.cidr",
                 str(gpu.cidr),
-                f"is read only for a pool outside crosscloud:aws.region; this one's fleet runs in the stack's VPC",
+                "is read only for a pool outside crosscloud:aws.region; this one's fleet runs in the stack's VPC",
                 "no cidr",
             )
             return False
@@ -276,11 +278,15 @@ def _network(checker: _Checker, index: int, gpu: GpuReservation, cloud: Cloud, r
         )
         return False
     others = [("crosscloud:aws.network.cidr", aws.network.cidr if aws.network else None)]
-    others.append(("crosscloud:azure.network.cidr", spec.azure.network.cidr if spec.azure and spec.azure.network else None))
+    others.append(
+        ("crosscloud:azure.network.cidr", spec.azure.network.cidr if spec.azure and spec.azure.network else None)
+    )
     others += [(f"crosscloud:gpu[{j}].cidr", g.cidr) for j, g in enumerate(spec.gpu) if j != index]
     for key, other in others:
         if other is not None and gpu.cidr.overlaps(other):
-            checker.add(f"{at}.cidr", str(gpu.cidr), f"overlaps {key} {other}", "a range disjoint from the stack's networks")
+            checker.add(
+                f"{at}.cidr", str(gpu.cidr), f"overlaps {key} {other}", "a range disjoint from the stack's networks"
+            )
             return False
     return str(gpu.cidr)
 

@@ -322,7 +322,9 @@ def _selfhosted_fields(choice: BaseModel, route: str | None, gpu: str | None, re
         if gpu is None:
             raise ValueError("route selfhosted needs gpu: the name of a crosscloud:gpu pool of this cloud")
         if "lifecycle_ack" in choice.model_fields_set:
-            raise ValueError("lifecycle_ack acknowledges a managed offering's retirement; pinned open weights do not retire")
+            raise ValueError(
+                "lifecycle_ack acknowledges a managed offering's retirement; pinned open weights do not retire"
+            )
     elif gpu is not None or replicas is not None:
         raise ValueError("gpu and replicas belong to route: selfhosted (vLLM on a GPU reservation)")
 
@@ -391,7 +393,9 @@ class AzureModelChoice(_Strict):
     def _route(self) -> AzureModelChoice:
         _selfhosted_fields(self, self.route, self.gpu, self.replicas)
         if self.route == "selfhosted" and (self.sku is not None or "throughput" in self.model_fields_set):
-            raise ValueError("sku and throughput describe a Foundry deployment; a self-hosted route runs on its GPU pool")
+            raise ValueError(
+                "sku and throughput describe a Foundry deployment; a self-hosted route runs on its GPU pool"
+            )
         if self.route == "serverless" and self.sku is not None:
             raise ValueError("sku names a deployment type; the serverless route has none (drop sku or the route)")
         if self.route == "serverless" and self.throughput.provisioned:

@@ -346,10 +346,11 @@ def _aws_exposure(index: Index, asg: ResourceView, template: ResourceView | None
             if target_group.urn in lst.property_dependencies.get("defaultActions", ())
         ]
         for listener in listeners:
-            for lb in _deps(index, listener, "loadBalancerArn", (*LOAD_BALANCERS,)) or [None]:
-                if lb is None:
-                    yield _cannot(f"the load balancer of listener {listener.name}")
-                elif get(lb.props, "internal") is not True:
+            balancers = _deps(index, listener, "loadBalancerArn", (*LOAD_BALANCERS,))
+            if not balancers:
+                yield _cannot(f"the load balancer of listener {listener.name}")
+            for lb in balancers:
+                if get(lb.props, "internal") is not True:
                     yield f"is served by load balancer {lb.name}, which is internet-facing; allowed: internal true"
     if get(asg.props, "targetGroupArns") and not _deps(index, asg, "targetGroupArns", (*TARGET_GROUPS,)):
         yield _cannot("its target group")
