@@ -11,13 +11,16 @@ import json
 import re
 import textwrap
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from crosscloud.catalog import AwsOffering, AzureOffering, Catalog, ResidencySet
 from crosscloud.catalog.loader import Cloud
 
 WIDTH = 120
 UNVERIFIED = "*"
+SELFHOSTED = "self-hosted"
+# Marks a model the summary counts on a cloud only because its open weights can be self-hosted there.
+BY_SELFHOSTING = "+"
 _AZUREML = re.compile(r"azureml://registries/([^/]+)/models/([^/]+)(?:/versions/([^/]+))?")
 
 
@@ -67,6 +70,16 @@ def _ways(
     return ways
 
 
+def _selfhosted_ways(
+    catalog: Catalog, model: str, cloud: Cloud, residency: ResidencySet | None
+) -> dict[tuple[str, str, bool], list[str]]:
+    """The self-hosted route: vLLM on a reservable GPU type that fits the model's open weights, per type."""
+    return {
+        (SELFHOSTED, f"vLLM on {sku}", verified): regions
+        for sku, (regions, verified) in catalog.selfhosted_offerings(model, cloud, residency).items()
+    }
+
+
 def _unlisted(catalog: Catalog, model: str) -> list[str]:
     azure = catalog.models[model].azure
     return sorted(sku for sku, regions in azure.skus.items() if not regions) if azure else []
@@ -87,9 +100,10 @@ def rows(
         if kind is not None and model.kind != kind:
             continue
         for cloud in clouds:
-            if getattr(model, cloud) is None:
+            if getattr(model, cloud) is None and model.open_weights is None:
                 continue
-            ways = _ways(catalog, key, cloud, residency)
+            ways = _ways(catalog, key, cloud, residency) if getattr(model, cloud) is not None else {}
+            ways |= _selfhosted_ways(catalog, key, cloud, residency)
             if region is not None:
                 found += [
                     Row(key, cloud, model.kind, route, offering, verified, [region])
@@ -113,22 +127,30 @@ class ResidencySummary:
     both: list[str]
     aws_only: list[str]
     azure_only: list[str]
+    # Models in these lists that are resident on a cloud only through self-hosting (vLLM on a GPU reservation).
+    by_selfhosting: list[str] = field(default_factory=list)
 
 
 def residency_summary(catalog: Catalog, residency: ResidencySet, kind: str | None = None) -> ResidencySummary:
     """Which models (of `kind`) are resident under `residency` on both clouds, and which on one side only."""
-    resident: dict[Cloud, set[str]] = {
+    wanted = [m for m, model in catalog.models.items() if kind is None or model.kind == kind]
+    managed: dict[Cloud, set[str]] = {
         cloud: {
-            m
-            for m in catalog.models_on(cloud)
-            if (kind is None or catalog.models[m].kind == kind) and catalog.resident_regions(m, cloud, residency)
+            m for m in wanted if getattr(catalog.models[m], cloud) and catalog.resident_regions(m, cloud, residency)
         }
         for cloud in ("aws", "azure")
     }
+    hosted: dict[Cloud, set[str]] = {
+        cloud: {m for m in wanted if catalog.selfhosted_regions(m, cloud, residency)} for cloud in ("aws", "azure")
+    }
+    resident = {cloud: managed[cloud] | hosted[cloud] for cloud in managed}
     return ResidencySummary(
         both=sorted(resident["aws"] & resident["azure"]),
         aws_only=sorted(resident["aws"] - resident["azure"]),
         azure_only=sorted(resident["azure"] - resident["aws"]),
+        by_selfhosting=sorted(
+            m for m in resident["aws"] | resident["azure"] if any(m in resident[c] - managed[c] for c in managed)
+        ),
     )
 
 
@@ -194,13 +216,27 @@ def models_table(
             document["residency"] = {"name": residency_name, **asdict(summary)}
         return json.dumps(document, indent=2) + "\n"
     lines = _table(table, f"RESIDENT IN {residency_name}" if residency else "REGIONS")
+    notes = []
     if any(not r.verified for r in table):
-        lines += ["", f"{UNVERIFIED} unverified: no primary source confirms this row; shown, never offered in prod"]
+        notes.append(f"{UNVERIFIED} unverified: no primary source confirms this row; shown, never offered in prod")
+    if any(r.route == SELFHOSTED for r in table):
+        notes += _wrapped(
+            "self-hosted: the model's pinned open weights served by vLLM on a GPU reservation the stack declares "
+            "(crosscloud:gpu); the regions are where the catalog lists a reservable GPU type that fits"
+        )
+    lines += ["", *notes] if notes else []
     if summary is not None:
+        marked = set(summary.by_selfhosting)
+
+        def names(models: list[str]) -> str:
+            return ", ".join(f"{m}{BY_SELFHOSTING if m in marked else ''}" for m in models) or "none"
+
         lines += [
             "",
-            *_wrapped(f"Resident under {residency_name} on both clouds: {', '.join(summary.both) or 'none'}"),
-            *_wrapped(f"On AWS only: {', '.join(summary.aws_only) or 'none'}"),
-            *_wrapped(f"On Azure only: {', '.join(summary.azure_only) or 'none'}"),
+            *_wrapped(f"Resident under {residency_name} on both clouds: {names(summary.both)}"),
+            *_wrapped(f"On AWS only: {names(summary.aws_only)}"),
+            *_wrapped(f"On Azure only: {names(summary.azure_only)}"),
         ]
+        if marked:
+            lines += _wrapped(f"{BY_SELFHOSTING} on one cloud only by self-hosting its open weights")
     return "\n".join(line.rstrip() for line in lines) + "\n"

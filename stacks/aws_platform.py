@@ -9,6 +9,7 @@ built here too; what the Azure half needs of it (role ARNs, the outbound issuer)
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,10 +36,14 @@ from components.aws.bedrock import endpoint_access, endpoint_model_resources
 from components.aws.documents import control_endpoint_document, runtime_endpoint_document
 from components.aws.federation import AwsFederation, AwsFederationArgs, ci_federation_document
 from components.aws.iam import EntraTrust, workload_role_arn
+from components.aws.network import SERVING_SERVICES
+from components.aws.serving import AwsServingEndpoint, AwsServingEndpointArgs, AwsServingFleet, AwsServingFleetArgs
 from components.providers import aws_provider, with_provider
+from components.serving_host import weights_prefix
 from components.standard import StrInput
 from crosscloud.catalog import load_catalog
 from crosscloud.declaration import Declaration
+from crosscloud.declaration.selfhosted import SelfHostedRoute
 from crosscloud.declaration.spec import Workload
 
 
@@ -101,6 +106,8 @@ def build(declaration: Declaration, tags: dict[str, str], entra_tenant_id: str |
         pulumi.export("aws_invocation_log_bucket", logging.bucket_name)
 
     runtime_dns = ctx.regional_dns("bedrock-runtime")
+    network: AwsNetwork | None = None
+    routes = [e.aws_selfhosted for e in declaration.endpoints if e.aws_selfhosted is not None]
     if settings.network is not None:
         # Endpoint policies: through bedrock-runtime, this account may invoke only the stack's models and profiles;
         # through the bedrock control plane it may only read them (deployments run from CI, outside the VPC).
@@ -138,6 +145,7 @@ def build(declaration: Declaration, tags: dict[str, str], entra_tenant_id: str |
                 if models
                 else None,
                 flow_log_retention_days=settings.network.flow_log_retention_days,
+                serving_services=SERVING_SERVICES if any(r.own_network is None for r in routes) else (),
                 tags=tags,
                 protect=protect,
             ),
@@ -147,10 +155,16 @@ def build(declaration: Declaration, tags: dict[str, str], entra_tenant_id: str |
         pulumi.export("aws_vpc_id", network.vpc_id)
         pulumi.export("aws_private_subnet_ids", network.subnet_ids)
 
+    providers = {settings.region: provider}
+    serving = _selfhosted_endpoints(declaration, routes, ctx, network, providers, tags)
     gpus = [g for g in spec.gpu if g.cloud == "aws"]
     if gpus:
-        capacity = GpuCapacity("aws-gpu", GpuCapacityArgs(ctx=ctx, reservations=gpus, tags=tags, protect=protect), opts)
+        fleets = {pool: plane.launch for pool, (plane, _) in serving.items()}
+        capacity = GpuCapacity(
+            "aws-gpu", GpuCapacityArgs(ctx=ctx, reservations=gpus, fleets=fleets, tags=tags, protect=protect), opts
+        )
         pulumi.export("aws_gpu_launch_templates", capacity.launch_template_ids)
+        _selfhosted_fleets(serving, capacity, providers, tags)
 
     policies = {name: a.policy_arns for name, a in access.endpoints.items()} if access else {}
     federation = _federation(declaration, ctx, entra_tenant_id, tags, opts)
@@ -210,21 +224,25 @@ def build(declaration: Declaration, tags: dict[str, str], entra_tenant_id: str |
                 f"Pulumi.{pulumi.get_stack()}.yaml: crosscloud:identity.workloads: {w.name}: aws_to_azure.roles "
                 f"{', '.join(foreign)} are not in account {ctx.account}, whose issuer the credentials name"
             )
+    outputs: dict[str, dict[str, Any]] = {
+        e.name: {
+            "catalog_model": e.aws.model,
+            "invoke_id": e.aws.invoke_id,
+            "offering": e.aws.kind,
+            "region": e.aws.region,
+            "runtime_endpoint": runtime_dns,
+            "kind": catalog.models[e.aws.model].kind,
+            # LiteLLM's `model_info.base_model` for the application inference profile (its ARN names no model).
+            "base_model": f"bedrock/{e.aws.invoke_id}",
+        }
+        for e in declaration.endpoints
+        if e.aws is not None
+    }
+    for route in routes:
+        plane, _ = serving[route.pool]
+        outputs[route.endpoint] = selfhosted_output(route, plane)
     return AwsResult(
-        endpoints={
-            e.name: {
-                "catalog_model": e.aws.model,
-                "invoke_id": e.aws.invoke_id,
-                "offering": e.aws.kind,
-                "region": e.aws.region,
-                "runtime_endpoint": runtime_dns,
-                "kind": catalog.models[e.aws.model].kind,
-                # LiteLLM's `model_info.base_model` for the application inference profile (its ARN names no model).
-                "base_model": f"bedrock/{e.aws.invoke_id}",
-            }
-            for e in declaration.endpoints
-            if e.aws is not None
-        },
+        endpoints=outputs,
         role_arns={w.name: workload_role_arn(ctx, w.name) for w in workloads},
         region=ctx.region,
         outbound_issuer=issuer,
@@ -268,3 +286,119 @@ def _entra_trust(workload: Workload, federation: AwsFederation | None, tenant_id
     if inward is None or federation is None or federation.entra_provider_arn is None or tenant_id is None:
         return None
     return EntraTrust(federation.entra_provider_arn, tenant_id, inward.audience, inward.principal_id)
+
+
+# -- self-hosted endpoints (issue 27): vLLM on the stack's GPU reservations ----------------------------------------
+
+
+def _selfhosted_endpoints(
+    declaration: Declaration,
+    routes: list[SelfHostedRoute],
+    ctx: AwsContext,
+    network: AwsNetwork | None,
+    providers: dict[str, aws.Provider],
+    tags: dict[str, str],
+) -> dict[str, tuple[AwsServingEndpoint, AwsNetwork]]:
+    """Per pool a self-hosted route uses: its serving plane, in the stack's VPC, or for a pool outside the stack's
+    Region in a VPC of its own there (no Bedrock endpoints; the interface endpoints the fleet needs)."""
+    spec = declaration.spec
+    assert spec.aws is not None
+    serving = load_catalog().serving
+    protect = spec.protect_stateful
+    retention = spec.aws.network.flow_log_retention_days if spec.aws.network else 365
+    planes: dict[str, tuple[AwsServingEndpoint, AwsNetwork]] = {}
+    for route in routes:
+        here, fleet_network, opts = ctx, network, with_provider(_provider(providers, spec, ctx.region))
+        if route.own_network is not None:
+            here = AwsContext(ctx.partition, route.region, ctx.account, f"{ctx.prefix}-{route.pool}")
+            opts = with_provider(_provider(providers, spec, route.region))
+            fleet_network = AwsNetwork(
+                f"aws-serving-network-{route.pool}",
+                AwsNetworkArgs(
+                    ctx=here,
+                    cidr=ipaddress.IPv4Network(route.own_network),
+                    zones=[route.zone],
+                    bedrock_endpoints=False,
+                    serving_services=SERVING_SERVICES,
+                    flow_log_retention_days=retention,
+                    tags=tags,
+                    protect=protect,
+                ),
+                opts=opts,
+            )
+        assert fleet_network is not None  # the declaration requires the stack's network otherwise
+        plane = AwsServingEndpoint(
+            f"aws-serving-{route.endpoint}",
+            AwsServingEndpointArgs(
+                ctx=here,
+                route=route,
+                vpc_id=fleet_network.vpc_id,
+                vpc_cidr=str(route.own_network or spec.aws.network.cidr),  # type: ignore[union-attr]
+                subnet_id=fleet_network.subnet_ids_by_zone[route.zone],
+                client_cidrs=list(fleet_network.subnet_cidrs.values()),
+                s3_prefix_list_id=fleet_network.s3_prefix_list_id,
+                image_repository=serving.image.repository,
+                image_digest=route.image.split("@", 1)[1],
+                host_image=f"resolve:ssm:{serving.aws.ssm_parameter}",
+                port=serving.port,
+                health_path=serving.health_path,
+                log_retention_days=retention,
+                tags=tags,
+                protect=protect,
+            ),
+            opts=opts,
+        )
+        planes[route.pool] = (plane, fleet_network)
+    return planes
+
+
+def _provider(providers: dict[str, aws.Provider], spec: Any, region: str) -> aws.Provider:
+    """The explicit provider of `region` (the stack's own, or the one of a GPU pool's Region), created once."""
+    if region not in providers:
+        providers[region] = aws_provider(f"aws-{region}", spec.aws.model_copy(update={"region": region}))
+    return providers[region]
+
+
+def _selfhosted_fleets(
+    serving: dict[str, tuple[AwsServingEndpoint, AwsNetwork]],
+    capacity: GpuCapacity,
+    providers: dict[str, aws.Provider],
+    tags: dict[str, str],
+) -> None:
+    """The Auto Scaling group of each served pool, from the pool's launch template, inside its reservation."""
+    for pool, (plane, fleet_network) in serving.items():
+        route = plane.route
+        zone = capacity.zones[pool]
+        if isinstance(zone, str) and zone != route.zone:
+            raise ValueError(f"pool {pool}: the reservation is in {zone}, the declaration says {route.zone}")
+        template = capacity.launch_templates[pool]
+        AwsServingFleet(
+            f"aws-serving-{route.endpoint}-fleet",
+            AwsServingFleetArgs(
+                route=route,
+                launch_template_id=template.id,
+                launch_template_version=template.latest_version,
+                reservation_id=capacity.reservation_ids[pool],
+                subnet_id=fleet_network.subnet_ids_by_zone[route.zone],
+                target_group_arn=plane.target_group_arn,
+                tags=tags,
+            ),
+            opts=with_provider(providers[plane.region]),
+        )
+
+
+def selfhosted_output(route: SelfHostedRoute, plane: AwsServingEndpoint) -> dict[str, Any]:
+    """The endpoint contract of a self-hosted route: an OpenAI-compatible base URL and what it serves."""
+    return {
+        "route": "selfhosted",
+        "base_url": plane.base_url,
+        "model": route.served_name,
+        "region": route.region,
+        "zone": route.zone,
+        "gpu": route.pool,
+        "instance_type": route.instance_type,
+        "replicas": route.replicas,
+        "weights": f"{route.repository}@{route.revision}",
+        "weights_store": f"s3://{plane.bucket_name}/{weights_prefix(route)}/",
+        "image": f"{plane.repository_url}@{route.image.split('@', 1)[1]}",
+    }

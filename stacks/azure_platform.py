@@ -35,16 +35,20 @@ from components.azure import (
 from components.azure.foundry import unique_subdomain
 from components.azure.identity import FederatedCredential, aws_role_credentials, github_actions_credentials
 from components.azure.serverless import ENDPOINT_SKU
+from components.azure.serving import AzureServing, AzureServingArgs, frontend_address
 from components.providers import azure_provider, with_provider
+from components.serving_host import weights_prefix
 from components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint, StrInput
 from crosscloud.catalog import load_catalog
 from crosscloud.declaration import Declaration, ResolvedEndpoint
 from crosscloud.declaration.checks import azure_spillover
+from crosscloud.declaration.selfhosted import SelfHostedRoute
 from crosscloud.declaration.spec import (
     APPROVAL_TAG,
     FOUNDRY_DNS_ZONES,
     GPU_ENDS_TAG,
     ML_DNS_ZONES,
+    SERVING_DNS_ZONES,
     AzureSettings,
     PlatformSpec,
 )
@@ -100,6 +104,7 @@ def build(
     served = [e for e in declaration.endpoints if e.azure is not None]
     deployed = [e for e in served if e.azure is not None and e.azure.route == "deployment"]
     serverless = [e for e in served if e.azure is not None and e.azure.route == "serverless"]
+    routes = [e.azure_selfhosted for e in declaration.endpoints if e.azure_selfhosted is not None]
 
     # -- network, DNS ------------------------------------------------------------------------------------------
     network: AzureNetwork | None = None
@@ -114,7 +119,9 @@ def build(
                 protect=prod,
                 agent_subnet=settings.network.agent_subnet,
                 dns_mode=dns.mode,
-                dns_zones=FOUNDRY_DNS_ZONES + (ML_DNS_ZONES if serverless else ()),
+                dns_zones=FOUNDRY_DNS_ZONES
+                + (ML_DNS_ZONES if serverless else ())
+                + (SERVING_DNS_ZONES if routes else ()),
                 existing_zone_ids={str(k): v for k, v in dns.zone_ids.items()},
                 tags=tags,
             ),
@@ -244,11 +251,12 @@ def build(
         )
 
     # -- GPU capacity ------------------------------------------------------------------------------------------
+    groups: dict[str, pulumi.Output[str]] = {}
     for gpu in spec.gpu:
         if gpu.cloud != "azure":
             continue
         kind: Literal["targeted", "block"] = "block" if gpu.reservation_type == "block" else "targeted"
-        AzureGpuCapacity(
+        groups[gpu.name] = AzureGpuCapacity(
             f"azure-gpu-{gpu.name}",
             AzureGpuCapacityArgs(
                 location=gpu.region or settings.location,
@@ -263,7 +271,8 @@ def build(
                 tags={**tags, **gpu.approval_tags, GPU_ENDS_TAG: gpu.ends.isoformat()},
             ),
             opts=opts,
-        )
+        ).group_id
+    fleets = _selfhosted(routes, network, groups, workspace_id, rg, rg_name, tags, prod, opts)
 
     # -- identities --------------------------------------------------------------------------------------------
     names = {e.name: e for e in served}
@@ -310,7 +319,81 @@ def build(
             },
         )
 
-    return {e.name: _endpoint_output(e, foundry, hubs) for e in served}
+    outputs = {e.name: _endpoint_output(e, foundry, hubs) for e in served}
+    outputs |= {route.endpoint: selfhosted_output(route, fleets[route.endpoint]) for route in routes}
+    return outputs
+
+
+# -- self-hosted endpoints (issue 27): vLLM on the stack's capacity reservations ------------------------------------
+
+
+def _selfhosted(
+    routes: list[SelfHostedRoute],
+    network: AzureNetwork | None,
+    groups: dict[str, pulumi.Output[str]],
+    workspace_id: StrInput,
+    rg: StrInput,
+    rg_name: str,
+    tags: dict[str, str],
+    prod: bool,
+    opts: pulumi.ResourceOptions,
+) -> dict[str, AzureServing]:
+    """One scale set per self-hosted route, in the workloads subnet, bound to its pool's reservation group."""
+    if not routes:
+        return {}
+    assert network is not None  # the declaration requires the stack's VNet for a self-hosted route
+    serving = load_catalog().serving
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    fleets = {}
+    for index, route in enumerate(routes):
+        digest = _digest(project, stack, rg_name, route.endpoint, length=21)
+        fleets[route.endpoint] = AzureServing(
+            f"azure-serving-{route.endpoint}",
+            AzureServingArgs(
+                location=route.region,
+                resource_group_name=rg,
+                route=route,
+                workloads_subnet_id=network.subnet_ids["workloads"],
+                frontend_ip=frontend_address(network.subnet_prefixes["workloads"], index),
+                capacity_reservation_group_id=groups[route.pool],
+                storage_account_name=f"stw{digest}",
+                registry_name=f"acr{digest[:16]}",
+                storage_endpoint=_serving_endpoint(network, "privatelink.blob.core.windows.net"),
+                registry_endpoint=_serving_endpoint(network, "privatelink.azurecr.io"),
+                workspace_id=workspace_id,
+                image_repository=serving.image.repository,
+                image_digest=route.image.split("@", 1)[1],
+                host_image=(serving.azure.publisher, serving.azure.offer, serving.azure.sku, serving.azure.version),
+                port=serving.port,
+                health_path=serving.health_path,
+                protect=prod,
+                tags=tags,
+            ),
+            opts=opts,
+        )
+    return fleets
+
+
+def _serving_endpoint(network: AzureNetwork, zone: str) -> PrivateEndpoint:
+    ids: dict[str, StrInput] = {zone: network.dns_zone_ids[zone]} if zone in network.dns_zone_ids else {}
+    return PrivateEndpoint(subnet_id=network.subnet_ids["private-endpoints"], dns_zone_ids=ids)
+
+
+def selfhosted_output(route: SelfHostedRoute, fleet: AzureServing) -> dict[str, Any]:
+    """The endpoint contract of a self-hosted route: an OpenAI-compatible base URL and what it serves."""
+    return {
+        "route": "selfhosted",
+        "base_url": fleet.base_url,
+        "model": route.served_name,
+        "location": route.region,
+        "zone": route.zone,
+        "gpu": route.pool,
+        "instance_type": route.instance_type,
+        "replicas": route.replicas,
+        "weights": f"{route.repository}@{route.revision}",
+        "weights_store": f"{fleet.weights_url}/{weights_prefix(route)}/",
+        "image": f"{fleet.registry_login_server}/{fleet.image_repository}@{route.image.split('@', 1)[1]}",
+    }
 
 
 def _checked_principal(key: str, principal: pulumi.Output[str], declared: str | None) -> pulumi.Output[str]:

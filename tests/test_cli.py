@@ -34,9 +34,9 @@ def test_preview_dev_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["preview", "dev", "-C", str(ROOT)]) == 0
     out = capsys.readouterr().out
     assert "crosscloud:aws:Network  aws-network" in out and "crosscloud:azure:Network  azure-network" in out
-    assert "aws: 64" in out and "azure: 37" in out
+    assert "aws: 103" in out and "azure: 49" in out
     assert not [line for line in out.splitlines() if line.lstrip().startswith("[")], "a clean stack shows no finding"
-    assert "No policy violations in 114 resources." in out
+    assert "No policy violations in 169 resources." in out
     assert "deferred to `pulumi up`" not in out, "every dev document is known at preview"
     # the endpoint contract, as a table
     table = out.split("\nEndpoints:\n", 1)[1].split("\n\n", 1)[0].splitlines()
@@ -129,7 +129,7 @@ def test_check_formats(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert text.startswith("## crosscloud policy check: `crosscloud/dev` ✅ compliant")
         assert "**0 mandatory**" in text
     else:
-        assert "No policy violations in 114 resources." in text
+        assert "No policy violations in 169 resources." in text
 
 
 def test_bad_config_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
@@ -197,7 +197,10 @@ def test_models_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert gpt41["ProvisionedManaged (regional)"] == ["germanywestcentral", "swedencentral"]
     assert gpt41["Standard (regional)"][-1] == "swedencentral"
     oss = [r for r in rows if r["model"] == "gpt-oss-120b"]
-    assert [r["offering"] for r in oss] == ["no resident offering"]
+    # no managed Azure route keeps gpt-oss-120b in the EU; its open weights can be self-hosted on an A100 reservation
+    assert [r["offering"] for r in oss if r["route"] != "self-hosted"] == []
+    assert {r["offering"] for r in oss} == {"vLLM on Standard_NC24ads_A100_v4", "vLLM on Standard_NC96ads_A100_v4"}
+    assert not any(r["verified"] for r in oss), "NC A100 v4 regions are unverified: never offered in prod"
     cohere = next(r for r in rows if r["model"] == "cohere-embed-multilingual-v3")
     assert cohere["route"] == "serverless API" and cohere["regions"] == ["swedencentral"]
     assert cohere["offering"].startswith("azureml://registries/azureml-cohere/")  # in full in JSON
@@ -235,16 +238,26 @@ def test_models_filters_by_kind_region_and_cloud(capsys: pytest.CaptureFixture[s
 
 def test_models_both_lists_only_models_resident_on_both_clouds(capsys: pytest.CaptureFixture[str]) -> None:
     rows = models_json(capsys, "--residency", "eu", "--both")
-    assert {r["model"] for r in rows} == {"cohere-embed-multilingual-v3", "cohere-embed-english-v3"}
+    managed = {r["model"] for r in rows if r["route"] != "self-hosted"}
+    assert {r["model"] for r in rows} == {"cohere-embed-multilingual-v3", "cohere-embed-english-v3", "gpt-oss-120b",
+                                          "llama-3-3-70b"}  # fmt: skip
+    assert main(["models", "--residency", "eu", "--both", "--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)["residency"]
+    assert summary["by_selfhosting"] == ["gpt-oss-120b", "llama-3-3-70b"], "both only by self-hosting on one cloud"
+    assert managed >= {"cohere-embed-multilingual-v3", "cohere-embed-english-v3"}
     assert main(["models", "--residency", "eu", "--both"]) == 0
     out = capsys.readouterr().out
-    assert "Resident under eu on both clouds: cohere-embed-english-v3, cohere-embed-multilingual-v3" in out
+    assert (
+        "Resident under eu on both clouds: cohere-embed-english-v3, cohere-embed-multilingual-v3, gpt-oss-120b+, "
+        "llama-3-3-70b+" in out
+    )
+    assert "+ on one cloud only by self-hosting its open weights" in out
     assert main(["models", "--both"]) == 2
 
 
 def test_models_never_claims_an_unlisted_region(capsys: pytest.CaptureFixture[str]) -> None:
     rows = models_json(capsys, "--cloud", "azure")
-    oss = [r for r in rows if r["model"] == "gpt-oss-120b"]
+    oss = [r for r in rows if r["model"] == "gpt-oss-120b" and r["route"] != "self-hosted"]
     assert [(r["offering"], r["regions"]) for r in oss] == [("GlobalStandard: unlisted", [])]
     gpt55 = next(r for r in rows if r["model"] == "gpt-5.5" and r["offering"].startswith("GlobalStandard"))
     assert len(gpt55["regions"]) == 29, "the matrix's 29 regions, not every catalog region"

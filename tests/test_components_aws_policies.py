@@ -474,8 +474,10 @@ def test_a_declared_account_id_is_used_without_asking_sts(project: Project, monk
     aws = json.loads(config["crosscloud:aws"]) | {"account_id": "210987654321"}
     graph = synthesize(project, "dev", config | {"crosscloud:aws": json.dumps(aws)})
     assert "aws:index/getCallerIdentity:getCallerIdentity" not in asked
-    [provider] = by_type(graph, "pulumi:providers:aws")
-    assert provider.inputs["allowedAccountIds"] == '["210987654321"]'  # provider config travels as JSON text
+    providers = by_type(graph, "pulumi:providers:aws")  # the stack's Region and a GPU pool's (eu-north-1)
+    assert {p.inputs["region"] for p in providers} == {"eu-central-1", "eu-north-1"}
+    for provider in providers:
+        assert provider.inputs["allowedAccountIds"] == '["210987654321"]'  # provider config travels as JSON text
     for key in by_type(graph, "aws:kms/key:Key"):
         principal = json.loads(key.inputs["policy"])["Statement"][0]["Principal"]
         assert principal == {"AWS": "arn:aws:iam::210987654321:root"}

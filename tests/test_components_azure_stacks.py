@@ -127,7 +127,8 @@ def test_dev_exercises_the_targeted_gpu_reservation_and_dns_by_policy(dev: Graph
     assert reservation.inputs["sku"] == {"name": "Standard_NC24ads_A100_v4", "capacity": 1}
     assert not of_type(dev, "azure-native:privatedns:PrivateZone")
     assert not of_type(dev, "azure-native:network:PrivateDnsZoneGroup")
-    assert len(of_type(dev, "azure-native:network:PrivateEndpoint")) == 2
+    # Foundry's and the serverless hub's, then the self-hosted fleet's weights store and registry
+    assert len(of_type(dev, "azure-native:network:PrivateEndpoint")) == 4
     [account] = of_type(dev, "azure-native:cognitiveservices:Account")
     assert account.inputs["properties"]["publicNetworkAccess"] == "Enabled"
     assert account.protect is False

@@ -12,6 +12,7 @@ from crosscloud.engine.check import check_graph
 from crosscloud.engine.graph import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, Resource
 from crosscloud.engine.project import Project
 from crosscloud.engine.violations import CheckResult
+from policies.rules import serving
 from policies.rules.base import ResourceView, RuleContext
 from policies.rules.residency import RULES, check_aws_region
 from policies.rules.where import aws_region_of
@@ -303,8 +304,8 @@ def residency_result(project: Project) -> CheckResult:
 def test_pack_metadata(residency_result: CheckResult) -> None:
     [pack] = residency_result.packs
     assert pack.name == "crosscloud-residency" and pack.version == "0.2.0"
-    assert set(pack.policies) == {r.id for r in RULES}
-    assert len(pack.policies) == 16
+    assert set(pack.policies) == {r.id for r in (*RULES, *serving.RESIDENCY_RULES)}
+    assert len(pack.policies) == 17
     for meta in pack.policies.values():
         assert meta.enforcement_level == "mandatory" and meta.remediation and meta.description
         assert meta.severity in ("high", "critical")

@@ -17,7 +17,7 @@ from crosscloud.engine.synth import synthesize
 from crosscloud.engine.violations import CheckResult
 from crosscloud.reports.markdown import render_markdown
 from crosscloud.reports.sarif import render_sarif
-from policies.rules import portability, residency
+from policies.rules import portability, residency, serving
 from tests.conftest import FIXTURES
 from tests.test_reports import assert_valid_sarif
 
@@ -61,6 +61,7 @@ EXPECTED: dict[str, set[str]] = {
     "data-path-destination-in-residency": {"logs-subscribed-to-us"},
     "iam-attached-policy-in-residency": {"worker-bedrock-full-access"},
     "bedrock-application-profile-in-stack": {"worker-foreign-app-profile"},
+    "gpu-node-no-public-ingress": {"gpu-fleet-public"},
 }
 
 
@@ -93,7 +94,7 @@ def test_each_residency_and_portability_rule_trips(fixture_result: CheckResult) 
     found: dict[str, set[str]] = {}
     for v in fixture_result.violations:
         found.setdefault(v.policy, set()).add(where(v.urn))
-    for rule in (*residency.RULES, *portability.RULES):
+    for rule in (*residency.RULES, *serving.RESIDENCY_RULES, *portability.RULES):
         assert rule.id in EXPECTED, rule.id
         assert found.get(rule.id, set()) == EXPECTED[rule.id], rule.id
 
@@ -132,7 +133,7 @@ def test_markdown_report_of_the_fixture(fixture_result: CheckResult, tmp_path: P
     text = render_markdown(fixture_result)
     assert len(text) < 65_536
     assert text.startswith("## crosscloud policy check: `crosscloud-noncompliant/prod` ❌ blocked")
-    assert "| crosscloud-residency | 0.2.0 | 16 |" in text
+    assert "| crosscloud-residency | 0.2.0 | 17 |" in text
     assert "### crosscloud-residency: mandatory (blocks the change)" in text
     comment, picture = text.split("\n<details>", 1)
     assert "**How to fix:**" in comment and "<" not in comment.replace("&lt;", "")

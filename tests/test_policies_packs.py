@@ -14,7 +14,7 @@ from crosscloud.engine.graph import UNKNOWN, Graph, Resource
 from crosscloud.engine.policy_config import read_policy_config
 from crosscloud.engine.project import Project
 from crosscloud.engine.violations import CheckResult
-from policies.rules import capacity, governance, lifecycle, portability, security
+from policies.rules import capacity, governance, lifecycle, portability, security, serving
 from tests.graphs import graph, provider, resource
 from tests.test_policies import SONNET, arn, by_resource, deployment, iam_policy, with_deps
 
@@ -250,7 +250,7 @@ def test_pack_metadata(packs_result: CheckResult) -> None:
     assert names == {
         "crosscloud-portability": {r.id for r in (*portability.RULES, *lifecycle.RULES)},
         "crosscloud-security": {r.id for r in security.RULES},
-        "crosscloud-capacity": {r.id for r in capacity.RULES},
+        "crosscloud-capacity": {r.id for r in (*capacity.RULES, *serving.CAPACITY_RULES)},
         "crosscloud-governance": {r.id for r in governance.RULES},
     }
     for pack in packs_result.packs:

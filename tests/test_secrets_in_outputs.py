@@ -30,7 +30,9 @@ KEY_MATERIAL = {
     "aws-access-key-id": "AKIAQ3EGRZLTSJXK7WVB",
     "aws-secret-access-key": "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",
     "azure-account-key": "Zm9vYmFyQmF6cXV4" + "A1b2C3d4E5f6G7h8" * 4 + "Qw3rTy==",
-    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjcm9zc2Nsb3VkLXRlc3QifQ.Q7mVx2bK9pLr4TnUy8Zw1aEs5Dc3Fv6Gh0Jk",
+    # The payload's subject is not the project's name: base64 of "crosscloud" also occurs in the stack's own
+    # base64 boot documents (GPU user data), which the 12-character runs below would take for a leak.
+    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsZWFrLXRlc3QifQ.Q7mVx2bK9pLr4TnUy8Zw1aEs5Dc3Fv6Gh0Jk",
     "private-key": "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAzq8Yp2Lr4TnUy8Zw1aEs5Dc3Fv6Gh0JkQ7mVx2bK9pLr\n"
     "-----END RSA PRIVATE KEY-----",
     "connection-string": "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=Qw3rTy7uIo9pAs1dFg5hJk2LzXcVbNm",

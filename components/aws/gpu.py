@@ -15,12 +15,14 @@ spot | capacity-block | interruptible-capacity-reservation; both read 2026-11-23
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws
+from pydantic import Field
 
 from components.aws.context import AwsContext
-from components.standard import StatefulArgs
+from components.standard import StandardArgs, StatefulArgs, StrInput
 from crosscloud.declaration.spec import GpuReservation
 
 PLATFORM = "Linux/UNIX"
@@ -36,9 +38,23 @@ def _utc(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
+class FleetLaunch(StandardArgs):
+    """What a reservation's launch template needs when a self-hosted fleet consumes it (components/aws/serving.py):
+    the host image, the boot document, the instance profile and the security groups of its only network interface,
+    which gets no public IP."""
+
+    image_id: str = Field(pattern=r"^(ami-[0-9a-f]{8,17}|resolve:ssm:/aws/service/[A-Za-z0-9_./-]+)$")
+    user_data: str  # base64 cloud-init
+    instance_profile_arn: StrInput
+    security_group_ids: list[StrInput] = Field(min_length=1)
+    root_volume_gb: int = Field(default=256, ge=64, le=16384)  # holds the weights (tens of GB) and the image
+
+
 class GpuCapacityArgs(StatefulArgs):
     ctx: AwsContext
     reservations: list[GpuReservation]
+    # Reservation name -> the fleet settings its launch template carries (reservations nobody serves on get none).
+    fleets: Mapping[str, FleetLaunch] = Field(default_factory=dict)
 
 
 class GpuCapacity(pulumi.ComponentResource):
@@ -46,11 +62,14 @@ class GpuCapacity(pulumi.ComponentResource):
 
     reservation_ids: dict[str, pulumi.Output[str]]
     launch_template_ids: dict[str, pulumi.Output[str]]
+    launch_templates: dict[str, aws.ec2.LaunchTemplate]
+    # The zone each reservation holds capacity in (a Capacity Block's comes from its offering).
+    zones: dict[str, pulumi.Input[str]]
 
     def __init__(self, name: str, args: GpuCapacityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("crosscloud:aws:GpuCapacity", name, None, opts)
         ctx, tags = args.ctx, dict(args.tags)
-        self.reservation_ids, self.launch_template_ids = {}, {}
+        self.reservation_ids, self.launch_template_ids, self.launch_templates, self.zones = {}, {}, {}, {}
         for gpu in args.reservations:
             if gpu.cloud != "aws":
                 raise ValueError(f"{gpu.name}: an {gpu.cloud} reservation in the AWS GPU component")
@@ -102,6 +121,7 @@ class GpuCapacity(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
                 )
                 reservation_id = reservation.id
+            fleet = args.fleets.get(gpu.name)
             template = aws.ec2.LaunchTemplate(
                 f"{name}-{gpu.name}-template",
                 name=f"{ctx.prefix}-{gpu.name}",
@@ -112,13 +132,50 @@ class GpuCapacity(pulumi.ComponentResource):
                 },
                 instance_market_options=market,
                 placement={"availability_zone": zone},
-                metadata_options={"http_tokens": "required", "http_endpoint": "enabled"},  # IMDSv2 only
+                # IMDSv2 only; one hop, so containers on the instance cannot reach the instance role's credentials.
+                metadata_options={
+                    "http_tokens": "required",
+                    "http_endpoint": "enabled",
+                    **({"http_put_response_hop_limit": 1} if fleet else {}),
+                },
                 update_default_version=True,
                 region=gpu.region,
                 tag_specifications=[{"resource_type": "instance", "tags": res_tags}],
                 tags=res_tags,
                 opts=pulumi.ResourceOptions(parent=self),
+                **(_fleet_inputs(fleet) if fleet else {}),
             )
             self.reservation_ids[gpu.name] = reservation_id
             self.launch_template_ids[gpu.name] = template.id
+            self.launch_templates[gpu.name] = template
+            self.zones[gpu.name] = zone
         self.register_outputs({"reservation_ids": self.reservation_ids, "launch_templates": self.launch_template_ids})
+
+
+def _fleet_inputs(fleet: FleetLaunch) -> dict[str, object]:
+    """Launch template inputs of a served reservation: no public IP on its one interface, an encrypted root volume."""
+    return {
+        "image_id": fleet.image_id,
+        "user_data": fleet.user_data,
+        "iam_instance_profile": {"arn": fleet.instance_profile_arn},
+        "network_interfaces": [
+            {
+                "device_index": 0,
+                "associate_public_ip_address": "false",
+                "delete_on_termination": "true",
+                "security_groups": list(fleet.security_group_ids),
+            }
+        ],
+        "block_device_mappings": [
+            {
+                "device_name": "/dev/sda1",  # the Ubuntu AMI's root device
+                "ebs": {
+                    "volume_size": fleet.root_volume_gb,
+                    "volume_type": "gp3",
+                    "encrypted": "true",
+                    "delete_on_termination": "true",
+                },
+            }
+        ],
+        "monitoring": {"enabled": True},
+    }

@@ -29,6 +29,9 @@ SUBNET_EXTRA_BITS = 4
 RUNTIME_SERVICE = "bedrock-runtime"
 CONTROL_SERVICE = "bedrock"
 OPTIONAL_SERVICES = ("bedrock-agent-runtime", "bedrock-mantle")
+# What a self-hosted GPU fleet reaches without internet access: its image (ECR API and registry; layers come from S3
+# through the gateway endpoint), its logs (CloudWatch Logs) and Session Manager (ssm, ssmmessages, ec2messages).
+SERVING_SERVICES = ("ecr.api", "ecr.dkr", "logs", "ssm", "ssmmessages", "ec2messages")
 
 
 class AwsNetworkArgs(StatefulArgs):
@@ -42,6 +45,10 @@ class AwsNetworkArgs(StatefulArgs):
     runtime_policy: Any = None
     control_policy: Any = None
     flow_log_retention_days: int = 365
+    # False for a network that only hosts a self-hosted fleet (a GPU pool outside the stack's Region): no Bedrock.
+    bedrock_endpoints: bool = True
+    # Interface endpoints a self-hosted fleet needs (from SERVING_SERVICES).
+    serving_services: tuple[str, ...] = ()
 
 
 class AwsNetwork(pulumi.ComponentResource):
@@ -50,12 +57,22 @@ class AwsNetwork(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     subnet_ids: pulumi.Output[list[str]]
     runtime_dns_name: str
+    # Per zone: the private subnet and its range (known now), for fleets pinned to one zone.
+    subnet_ids_by_zone: dict[str, pulumi.Output[str]]
+    subnet_cidrs: dict[str, str]
+    # The S3 gateway endpoint's prefix list: the only way to S3 from the private subnets.
+    s3_prefix_list_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: AwsNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("crosscloud:aws:Network", name, None, opts)
         unknown = sorted(set(args.optional_services) - set(OPTIONAL_SERVICES))
         if unknown:
             raise ValueError(f"unknown optional endpoint service(s) {', '.join(unknown)}; known: {OPTIONAL_SERVICES}")
+        unknown = sorted(set(args.serving_services) - set(SERVING_SERVICES))
+        if unknown:
+            raise ValueError(f"unknown serving endpoint service(s) {', '.join(unknown)}; known: {SERVING_SERVICES}")
+        if args.optional_services and not args.bedrock_endpoints:
+            raise ValueError("optional Bedrock endpoints need bedrock_endpoints")
         if "bedrock-mantle" in args.optional_services:
             # Offered only in some Regions (catalog bedrock_endpoints.yaml, the table the declaration checks too).
             supported, _ = load_catalog().endpoint_service_regions("bedrock-mantle")
@@ -87,6 +104,7 @@ class AwsNetwork(pulumi.ComponentResource):
         )
         ranges = args.cidr.subnets(prefixlen_diff=SUBNET_EXTRA_BITS)
         subnets = []
+        self.subnet_ids_by_zone, self.subnet_cidrs = {}, {}
         for zone, cidr in zip(args.zones, ranges, strict=False):
             subnet = aws.ec2.Subnet(
                 f"{name}-private-{zone}",
@@ -101,11 +119,16 @@ class AwsNetwork(pulumi.ComponentResource):
                 f"{name}-private-{zone}-rt", subnet_id=subnet.id, route_table_id=route_table.id, opts=child
             )
             subnets.append(subnet)
+            self.subnet_ids_by_zone[zone], self.subnet_cidrs[zone] = subnet.id, str(cidr)
 
         endpoint_sg = aws.ec2.SecurityGroup(
             f"{name}-endpoints-sg",
             vpc_id=vpc.id,
-            description="Bedrock interface endpoints: HTTPS from inside the VPC only",
+            description=(
+                "Bedrock interface endpoints: HTTPS from inside the VPC only"
+                if args.bedrock_endpoints
+                else "Interface endpoints: HTTPS from inside the VPC only"
+            ),
             ingress=[
                 {
                     "description": "HTTPS from the VPC",
@@ -121,7 +144,8 @@ class AwsNetwork(pulumi.ComponentResource):
         )
         subnet_ids = [s.id for s in subnets]
         policies = {RUNTIME_SERVICE: args.runtime_policy, CONTROL_SERVICE: args.control_policy}
-        for service in (RUNTIME_SERVICE, CONTROL_SERVICE, *args.optional_services):
+        bedrock = (RUNTIME_SERVICE, CONTROL_SERVICE, *args.optional_services) if args.bedrock_endpoints else ()
+        for service in (*bedrock, *args.serving_services):
             aws.ec2.VpcEndpoint(
                 f"{name}-{service}",
                 vpc_id=vpc.id,
@@ -134,7 +158,7 @@ class AwsNetwork(pulumi.ComponentResource):
                 tags={**tags, "Name": f"{name}-{service}"},
                 opts=child,
             )
-        aws.ec2.VpcEndpoint(
+        s3 = aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=vpc.id,
             service_name=ctx.service_name("s3"),
@@ -182,6 +206,7 @@ class AwsNetwork(pulumi.ComponentResource):
         self.vpc_id = vpc.id
         self.subnet_ids = pulumi.Output.all(*subnet_ids)
         self.runtime_dns_name = ctx.regional_dns(RUNTIME_SERVICE)
+        self.s3_prefix_list_id = s3.prefix_list_id
         self.register_outputs(
             {"vpc_id": self.vpc_id, "subnet_ids": self.subnet_ids, "runtime_dns_name": self.runtime_dns_name}
         )

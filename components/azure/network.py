@@ -40,6 +40,7 @@ class AzureNetwork(pulumi.ComponentResource):
     resource_group_id: pulumi.Output[str]
     vnet_id: pulumi.Output[str]
     subnet_ids: dict[str, pulumi.Output[str]]
+    subnet_prefixes: dict[str, str]  # role -> address range, known now (static private IPs are carved from them)
     # Zone name -> zone ID for the private endpoints' DNS zone groups; empty when DNS is left to Azure Policy.
     dns_zone_ids: dict[str, pulumi.Output[str]]
 
@@ -87,7 +88,7 @@ class AzureNetwork(pulumi.ComponentResource):
         )
         ranges = args.cidr.subnets(prefixlen_diff=SUBNET_EXTRA_BITS)
         roles = (*SUBNET_ROLES, AGENT_SUBNET) if args.agent_subnet else SUBNET_ROLES
-        self.subnet_ids = {}
+        self.subnet_ids, self.subnet_prefixes = {}, {}
         previous: azure_native.network.Subnet | None = None
         for role, cidr in zip(roles, ranges, strict=False):
             delegated = role == AGENT_SUBNET
@@ -113,6 +114,7 @@ class AzureNetwork(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[previous] if previous else []),
             )
             self.subnet_ids[role] = subnet.id
+            self.subnet_prefixes[role] = str(cidr)
             previous = subnet
 
         self.dns_zone_ids = self._dns(name, args, group.name, vnet.id, tags)

@@ -1,8 +1,8 @@
 """Azure built-in role definition IDs crosscloud grants (they are the same GUIDs in every tenant).
 
 Sources (2026-11): learn.microsoft.com/azure/role-based-access-control/built-in-roles (AI + machine learning,
-Security, General); the same GUIDs appear in Azure Verified Modules and Microsoft's Foundry samples. "Azure AI User" is
-displayed as "Foundry User" in newer portal copy; its GUID did not change.
+Security, General, Storage, Containers); the same GUIDs appear in Azure Verified Modules and Microsoft's Foundry
+samples. "Azure AI User" is displayed as "Foundry User" in newer portal copy; its GUID did not change.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ BUILTIN_ROLES: dict[str, str] = {
     # A service (here: the Foundry account) wrapping data keys with a customer-managed key.
     "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
     "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    # A self-hosted fleet's identity: read the weights' blobs; pull the mirrored image (Storage, Containers).
+    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+    "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 }
 
 

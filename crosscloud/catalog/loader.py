@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -30,10 +31,15 @@ from crosscloud.catalog.schema import (
     PricesFile,
     RegionsFile,
     Route,
+    ServingFile,
 )
 
 Cloud = Literal["aws", "azure"]
 _M = TypeVar("_M", bound=BaseModel)
+# Reservation types a self-hosted fleet can run on: Azure Block reservations are regional (no zone to pin the scale
+# set to), so only targeted ones.
+SELFHOSTED_RESERVATIONS: dict[str, tuple[str, ...]] = {"aws": ("on-demand", "capacity-block"), "azure": ("targeted",)}
+_GPU_MEMORY = re.compile(r"(\d+)\s?GB\b")
 
 
 class CatalogError(Exception):
@@ -80,6 +86,7 @@ class Catalog:
         self.bedrock_endpoints = _read(directory, "bedrock_endpoints.yaml", BedrockEndpointsFile)
         self.gpus = _read(directory, "gpus.yaml", GpusFile)
         self.aws_iam = _read(directory, "aws_iam.yaml", AwsIamFile)
+        self.serving = _read(directory, "serving.yaml", ServingFile)
         self.overlay = overlay
         self.overlay_applied: list[str] = []
         self.overlay_conflicts: list[str] = []
@@ -91,6 +98,7 @@ class Catalog:
         self.models_file = _validate(where, raw, ModelsFile)
         self._check()
         self._check_aws_iam()
+        self._check_serving()
         self.prices = self._prices(directory)
 
     def _prices(self, directory: Path) -> PriceTable:
@@ -150,13 +158,15 @@ class Catalog:
         sources = self.models_file.sources
         for key, m in self.models_file.models.items():
             where = f"models.yaml: models.{key}"
-            if m.aws is None and m.azure is None:
-                raise CatalogError(f"{where}: names neither aws nor azure")
+            if m.aws is None and m.azure is None and m.open_weights is None:
+                raise CatalogError(f"{where}: names neither aws, azure nor open_weights")
             cited = (m.aws.sources if m.aws else []) + (m.azure.sources if m.azure else [])
             if m.azure and m.azure.serverless:
                 cited += m.azure.serverless.sources
             if m.aws:
                 cited += [t.source for t in m.aws.profiles.values() if t is not None]
+            if m.open_weights:
+                cited += m.open_weights.sources
             for src in cited:
                 if src not in sources:
                     raise CatalogError(f"{where}: unknown source key {src}")
@@ -239,6 +249,29 @@ class Catalog:
                     raise CatalogError(f"{where}.statements[{i}]: set exactly one of actions and not_actions")
                 if (statement.resources is None) == (statement.not_resources is None):
                     raise CatalogError(f"{where}.statements[{i}]: set exactly one of resources and not_resources")
+
+    def _check_serving(self) -> None:
+        """Sources resolve; a GPU's stated memory agrees with the memory its model name states."""
+        serving = self.serving
+        for where, cited in (
+            ("image", serving.image.sources),
+            ("aws", serving.aws.sources),
+            ("azure", serving.azure.sources),
+        ):
+            for src in cited:
+                if src not in serving.sources:
+                    raise CatalogError(f"serving.yaml: {where}.sources: unknown source key {src}")
+        for cloud, table in (("aws", self.gpus.aws), ("azure", self.gpus.azure)):
+            for sku_name, gpu in table.items():
+                for src in gpu.sources:
+                    if src not in self.gpus.sources:
+                        raise CatalogError(f"gpus.yaml: {cloud}.{sku_name}.sources: unknown source key {src}")
+                named = _GPU_MEMORY.search(gpu.gpu_model)
+                if named and gpu.gpu_memory_gb is not None and int(named.group(1)) != gpu.gpu_memory_gb:
+                    raise CatalogError(
+                        f"gpus.yaml: {cloud}.{sku_name}.gpu_memory_gb: {gpu.gpu_memory_gb} contradicts gpu_model "
+                        f"{gpu.gpu_model!r}"
+                    )
 
     def aws_managed_policy(self, arn: str) -> ManagedPolicy | None:
         """The recorded AWS managed policy of `arn` (arn:<partition>:iam::aws:policy/<path><name>), or None."""
@@ -543,6 +576,62 @@ class Catalog:
         if gpu is None:
             return []
         return [kind for kind, regions in gpu.reservations.items() if region in regions]
+
+    # -- self-hosting open weights -------------------------------------------------------------------------------
+    def fit_problem(self, model: str, cloud: Cloud, instance_type: str) -> str | None:
+        """Why one instance of `instance_type` cannot serve one replica of `model`'s open weights, or None if it can
+        (enough NVIDIA GPUs for the tensor parallelism, each with enough memory). Unknown memory does not fit."""
+        entry = self.models.get(model)
+        weights = entry.open_weights if entry else None
+        if weights is None:
+            return f"{model} has no open weights in the catalog"
+        gpu = (self.gpus.aws if cloud == "aws" else self.gpus.azure).get(instance_type)
+        if gpu is None:
+            return f"{instance_type} is not a GPU type of the catalog"
+        need = f"needs {weights.tensor_parallel} NVIDIA GPU(s) of at least {weights.min_gpu_memory_gb} GB each"
+        has = f"{instance_type} has {gpu.gpus} x {gpu.gpu_model}"
+        if not gpu.gpu_model.startswith("NVIDIA"):
+            return f"{model} {need} (vLLM's CUDA image); {has}"
+        if gpu.gpu_memory_gb is None:
+            return f"{model} {need}; the catalog records no memory for {instance_type}'s GPUs, so no fit is proven"
+        if gpu.gpus < weights.tensor_parallel or gpu.gpu_memory_gb < weights.min_gpu_memory_gb:
+            return f"{model} {need}; {has}"
+        return None
+
+    def selfhosted_types(self, model: str, cloud: Cloud) -> list[str]:
+        """GPU types of `cloud` one instance of which serves `model`."""
+        table = self.gpus.aws if cloud == "aws" else self.gpus.azure
+        return [sku for sku in table if self.fit_problem(model, cloud, sku) is None]
+
+    def selfhosted_offerings(
+        self, model: str, cloud: Cloud, residency: ResidencySet | None = None, *, verified_only: bool = False
+    ) -> dict[str, tuple[list[str], bool]]:
+        """GPU type -> (regions where it can be reserved for a self-hosted fleet, inside `residency` if given;
+        whether the row is verified: GPU row and open weights alike). Types with no such region are left out."""
+        weights = self.models[model].open_weights if model in self.models else None
+        if weights is None:
+            return {}
+        table = self.gpus.aws if cloud == "aws" else self.gpus.azure
+        allowed = residency.aws if residency and cloud == "aws" else residency.azure if residency else None
+        found: dict[str, tuple[list[str], bool]] = {}
+        for sku in self.selfhosted_types(model, cloud):
+            gpu = table[sku]
+            verified = gpu.verified and weights.verified
+            if verified_only and not verified:
+                continue
+            regions = {r for kind in SELFHOSTED_RESERVATIONS[cloud] for r in gpu.reservations.get(kind, [])}
+            if allowed is not None:
+                regions &= allowed
+            if regions:
+                found[sku] = (sorted(regions), verified)
+        return found
+
+    def selfhosted_regions(
+        self, model: str, cloud: Cloud, residency: ResidencySet, *, verified_only: bool = False
+    ) -> list[str]:
+        """Regions of `residency` where `model` can be self-hosted on `cloud`."""
+        offers = self.selfhosted_offerings(model, cloud, residency, verified_only=verified_only)
+        return sorted({r for regions, _ in offers.values() for r in regions})
 
 
 DATA_DIR = Path(str(resources.files("crosscloud.catalog") / "data"))

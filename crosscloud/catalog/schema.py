@@ -208,12 +208,36 @@ class AzureModel(_Strict):
 ModelKind = Literal["chat", "embedding", "rerank", "image"]
 
 
+class OpenWeights(_Strict):
+    """A release whose weights anyone may run, so crosscloud can serve it itself (vLLM on a GPU reservation): where
+    the weights are published and at which commit, under which licence, and what serving them takes.
+
+    The weights are copied from `repository` at `revision` into an in-region store by the platform team; instances
+    read that copy and never a public hub at run time.
+    """
+
+    repository: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")  # Hugging Face ID
+    revision: str = Field(pattern=r"^[0-9a-f]{40}$")  # the commit every copy is made from
+    licence: str
+    gated: bool = False  # the repository asks you to accept the licence before downloading
+    exclude: list[str] = []  # repository paths the serving copy leaves out (other runtimes' copies of the weights)
+    # What one replica needs: `tensor_parallel` NVIDIA GPUs with at least `min_gpu_memory_gb` each, on one instance.
+    min_gpu_memory_gb: int = Field(ge=1)
+    tensor_parallel: int = Field(ge=1, le=8)
+    # vLLM `serve` arguments of this model beyond what crosscloud sets (model path, name, port, tensor parallelism).
+    serving_args: list[str] = []
+    verified: bool = True
+    sources: list[str]
+    note: str | None = None
+
+
 class Model(_Strict):
     display: str
     provider: str
     kind: ModelKind
     aws: AwsModel | None = None
     azure: AzureModel | None = None
+    open_weights: OpenWeights | None = None
 
 
 class ModelsFile(_Strict):
@@ -224,6 +248,9 @@ class ModelsFile(_Strict):
 class GpuSku(_Strict):
     gpus: int
     gpu_model: str
+    # Memory of each GPU as the source states it ("NVIDIA H100 80GB": 80); None where no source gives it, and then
+    # no model is known to fit (fail closed).
+    gpu_memory_gb: int | None = None
     reservations: dict[str, list[str]]
     # EC2 future-dated On-Demand Capacity Reservations exist only for some families (not P or Trn).
     future_dated: bool = False
@@ -235,6 +262,49 @@ class GpusFile(_Strict):
     sources: dict[str, Source]
     aws: dict[str, GpuSku]
     azure: dict[str, GpuSku]
+
+
+class ContainerImage(_Strict):
+    """The serving container, pinned by digest: what every replica runs, mirrored into an in-region registry."""
+
+    repository: str
+    tag: str
+    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    verified: bool = True
+    sources: list[str]
+    note: str | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}:{self.tag}@{self.digest}"
+
+
+class AwsHostImage(_Strict):
+    """The AMI every GPU instance boots, as the public SSM parameter EC2 resolves at launch (`resolve:ssm:`)."""
+
+    ssm_parameter: str = Field(pattern=r"^/aws/service/[A-Za-z0-9_./-]+$")
+    sources: list[str]
+
+
+class AzureHostImage(_Strict):
+    """The marketplace image every GPU VM boots (NVIDIA driver and a container runtime included)."""
+
+    publisher: str
+    offer: str
+    sku: str
+    version: str
+    sources: list[str]
+
+
+class ServingFile(_Strict):
+    """How crosscloud self-hosts open weights: the container, its port, and the host image per cloud."""
+
+    sources: dict[str, Source]
+    image: ContainerImage
+    port: int = Field(ge=1024, le=65535)
+    health_path: str = Field(pattern=r"^/[A-Za-z0-9/_-]*$")
+    aws: AwsHostImage
+    azure: AzureHostImage
 
 
 class IamStatement(_Strict):

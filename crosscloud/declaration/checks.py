@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 from crosscloud.catalog import AwsOffering, AzureOffering, Catalog, ResidencySet
 from crosscloud.catalog.loader import today
-from crosscloud.declaration import lifecycle
+from crosscloud.declaration import lifecycle, selfhosted
 from crosscloud.declaration.errors import ConfigIssue, DeclarationError, did_you_mean, join_allowed
+from crosscloud.declaration.selfhosted import SelfHostedRoute
 from crosscloud.declaration.spec import (
     MAX_FEDERATED_CREDENTIALS,
     ML_DNS_ZONES,
+    SERVING_DNS_ZONES,
     AzureModelChoice,
     Cloud,
     Endpoint,
@@ -36,9 +38,18 @@ class ResolvedEndpoint:
 
     name: str
     primary: Cloud
-    aws: AwsOffering | None
-    azure: AzureOffering | None
+    aws: AwsOffering | None  # a Bedrock offering (None when the AWS side is self-hosted)
+    azure: AzureOffering | None  # a Foundry deployment or serverless endpoint (None when self-hosted)
     azure_capacity: int | None
+    aws_selfhosted: SelfHostedRoute | None = None
+    azure_selfhosted: SelfHostedRoute | None = None
+
+    def selfhosted(self, cloud: Cloud) -> SelfHostedRoute | None:
+        return self.aws_selfhosted if cloud == "aws" else self.azure_selfhosted
+
+    def serves(self, cloud: Cloud) -> bool:
+        """Whether `cloud` serves this endpoint, by any route."""
+        return (self.aws if cloud == "aws" else self.azure) is not None or self.selfhosted(cloud) is not None
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class _Checker:
         self.issues: list[ConfigIssue] = []
         self.notes: list[str] = []
         self.today = on or today()
+        self.pools_used: dict[str, int] = {}  # GPU pool -> the endpoint index whose self-hosted route uses it
 
     def add(self, path: str, value: object, problem: str, allowed: str | None = None) -> None:
         self.issues.append(ConfigIssue.given(self.file, path, value, problem, allowed))
@@ -111,6 +123,7 @@ class _Checker:
                 if resolved:
                     endpoints.append(resolved)
         self.azure_reachable()
+        selfhosted.check_unused_cidrs(self, [r for e in endpoints for r in (e.aws_selfhosted, e.azure_selfhosted) if r])
         if residency is not None:
             self.azure_spillovers(endpoints, residency)
             self.azure_dns(endpoints)
@@ -295,7 +308,8 @@ class _Checker:
                 "is not allowed in prod (the account is reachable through its private endpoint only)",
                 "false",
             )
-        if not public and azure.network is None and any(e.azure is not None for e in spec.endpoints):
+        managed = [e for e in spec.endpoints if e.azure is not None and not e.azure.selfhosted]
+        if not public and azure.network is None and managed:
             self.add(
                 "crosscloud:azure.network",
                 None,
@@ -326,14 +340,21 @@ class _Checker:
         if azure is None or azure.network is None or azure.network.dns.mode != "existing":
             return
         serverless = any(e.azure is not None and e.azure.route == "serverless" for e in endpoints)
-        if not serverless:
-            return
         missing = [z for z in ML_DNS_ZONES if z not in azure.network.dns.zone_ids]
-        if missing:
+        if serverless and missing:
             self.add(
                 "crosscloud:azure.network.dns.zone_ids",
                 sorted(azure.network.dns.zone_ids),
                 "lacks the Machine Learning zones a serverless endpoint's hub resolves through",
+                ", ".join(missing),
+            )
+        served = any(e.azure_selfhosted is not None for e in endpoints)
+        missing = [z for z in SERVING_DNS_ZONES if z not in azure.network.dns.zone_ids]
+        if served and missing:
+            self.add(
+                "crosscloud:azure.network.dns.zone_ids",
+                sorted(azure.network.dns.zone_ids),
+                "lacks the zones a self-hosted fleet's weights store and registry resolve through",
                 ", ".join(missing),
             )
 
@@ -353,19 +374,38 @@ class _Checker:
     ) -> ResolvedEndpoint | None:
         aws_offer: AwsOffering | None = None
         azure_offer: AzureOffering | None = None
+        hosted: dict[Cloud, SelfHostedRoute | None] = {"aws": None, "azure": None}
         ok = True
-        if endpoint.aws is not None:
+        if endpoint.aws is not None and endpoint.aws.selfhosted:
+            hosted["aws"] = selfhosted.check_route(
+                self, i, endpoint.name, "aws", endpoint.aws, residency, self.pools_used
+            )
+            ok = hosted["aws"] is not None
+        elif endpoint.aws is not None:
             aws_offer = self.aws_model(f"crosscloud:endpoints[{i}].aws", endpoint.aws.model, regions["aws"], residency)
             ok = ok and aws_offer is not None
-        if endpoint.azure is not None:
+        if endpoint.azure is not None and endpoint.azure.selfhosted:
+            hosted["azure"] = selfhosted.check_route(
+                self, i, endpoint.name, "azure", endpoint.azure, residency, self.pools_used
+            )
+            ok = ok and hosted["azure"] is not None
+        elif endpoint.azure is not None:
             azure_offer = self.azure_model(
                 f"crosscloud:endpoints[{i}].azure", endpoint.azure, regions["azure"], residency
             )
             ok = ok and azure_offer is not None
         if not ok:
             return None
-        capacity = endpoint.azure.throughput.capacity if endpoint.azure else None
-        return ResolvedEndpoint(endpoint.name, endpoint.primary_cloud, aws_offer, azure_offer, capacity)
+        capacity = endpoint.azure.throughput.capacity if endpoint.azure and not endpoint.azure.selfhosted else None
+        return ResolvedEndpoint(
+            endpoint.name,
+            endpoint.primary_cloud,
+            aws_offer,
+            azure_offer,
+            capacity,
+            aws_selfhosted=hosted["aws"],
+            azure_selfhosted=hosted["azure"],
+        )
 
     def known_model(self, path: str, model: str, cloud: Cloud) -> bool:
         catalog = self.catalog
@@ -492,7 +532,7 @@ class _Checker:
             residency,
             provisioned=provisioned,
             sku=choice.sku,
-            route=choice.route,
+            route=choice.route if choice.route != "selfhosted" else None,
             verified_only=self.verified_only,
             on=self.today,
         )

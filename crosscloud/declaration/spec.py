@@ -196,12 +196,16 @@ FOUNDRY_DNS_ZONES = (
     "privatelink.services.ai.azure.com",
 )
 ML_DNS_ZONES = ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net")
+# A self-hosted fleet reads its weights from a storage account and its image from a registry, both private.
+SERVING_DNS_ZONES = ("privatelink.blob.core.windows.net", "privatelink.azurecr.io")
 PrivateDnsZoneName = Literal[
     "privatelink.cognitiveservices.azure.com",
     "privatelink.openai.azure.com",
     "privatelink.services.ai.azure.com",
     "privatelink.api.azureml.ms",
     "privatelink.notebooks.azure.net",
+    "privatelink.blob.core.windows.net",
+    "privatelink.azurecr.io",
 ]
 _GUID = r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 ArmId = Annotated[str, StringConstraints(pattern=rf"^/subscriptions/{_GUID}/resourceGroups/[^/]+/providers/[^/]+/.+$")]
@@ -311,12 +315,43 @@ class AwsProvisionedThroughput(_Strict):
     approved_by: Approval | None = None
 
 
+Replicas = Annotated[StrictInt, Field(ge=1, le=64)]
+
+
+def _selfhosted_fields(choice: BaseModel, route: str | None, gpu: str | None, replicas: int | None) -> None:
+    """`gpu` and `replicas` belong to the self-hosted route, which needs a pool; managed-only fields do not apply."""
+    if route == "selfhosted":
+        if gpu is None:
+            raise ValueError("route selfhosted needs gpu: the name of a crosscloud:gpu pool of this cloud")
+        if "lifecycle_ack" in choice.model_fields_set:
+            raise ValueError(
+                "lifecycle_ack acknowledges a managed offering's retirement; pinned open weights do not retire"
+            )
+    elif gpu is not None or replicas is not None:
+        raise ValueError("gpu and replicas belong to route: selfhosted (vLLM on a GPU reservation)")
+
+
 class AwsModelChoice(_Strict):
-    """The Bedrock model serving a logical endpoint; the offering (bare ID or geo profile) follows the residency."""
+    """The AWS model serving a logical endpoint: on Bedrock (default; the offering, bare ID or geo profile, follows
+    the residency), or `route: selfhosted`: the model's open weights served by vLLM on a `crosscloud:gpu` pool."""
 
     model: str
+    route: Literal["bedrock", "selfhosted"] | None = None
+    gpu: Slug | None = None  # the pool a self-hosted route runs on
+    replicas: Replicas | None = None  # instances serving it (default 1), at most the reservation's count
     provisioned: AwsProvisionedThroughput | None = None
     lifecycle_ack: LifecycleAck | None = None
+
+    @model_validator(mode="after")
+    def _route(self) -> AwsModelChoice:
+        _selfhosted_fields(self, self.route, self.gpu, self.replicas)
+        if self.route == "selfhosted" and self.provisioned is not None:
+            raise ValueError("provisioned buys Bedrock throughput; a self-hosted route runs on its GPU pool")
+        return self
+
+    @property
+    def selfhosted(self) -> bool:
+        return self.route == "selfhosted"
 
 
 class AzureThroughput(_Strict):
@@ -339,18 +374,30 @@ class AzureModelChoice(_Strict):
     """The Azure model serving a logical endpoint.
 
     `route` picks how Azure serves it: a Foundry deployment (`sku` = deployment type) or a serverless API endpoint
-    (Models-as-a-Service in a hub/project). Unset, the most contained resident offering wins: a resident deployment
-    SKU in the catalog's preference order, else the serverless route. `sku` overrides the SKU choice.
+    (Models-as-a-Service in a hub/project), or `selfhosted`: the model's open weights served by vLLM on a
+    `crosscloud:gpu` pool (`gpu`, `replicas`). Unset, the most contained resident offering wins: a resident
+    deployment SKU in the catalog's preference order, else the serverless route. `sku` overrides the SKU choice.
     """
 
     model: str
-    route: Literal["deployment", "serverless"] | None = None
+    route: Literal["deployment", "serverless", "selfhosted"] | None = None
     sku: str | None = None
     throughput: AzureThroughput = AzureThroughput()
+    gpu: Slug | None = None  # the pool a self-hosted route runs on
+    replicas: Replicas | None = None  # VMs serving it (default 1), at most the reservation's capacity
     lifecycle_ack: LifecycleAck | None = None
+
+    @property
+    def selfhosted(self) -> bool:
+        return self.route == "selfhosted"
 
     @model_validator(mode="after")
     def _route(self) -> AzureModelChoice:
+        _selfhosted_fields(self, self.route, self.gpu, self.replicas)
+        if self.route == "selfhosted" and (self.sku is not None or "throughput" in self.model_fields_set):
+            raise ValueError(
+                "sku and throughput describe a Foundry deployment; a self-hosted route runs on its GPU pool"
+            )
         if self.route == "serverless" and self.sku is not None:
             raise ValueError("sku names a deployment type; the serverless route has none (drop sku or the route)")
         if self.route == "serverless" and self.throughput.provisioned:
@@ -397,6 +444,9 @@ class GpuReservation(_Strict):
     starts: dt.date | None = None
     ends: dt.date
     approved_by: Approval | None = None
+    # The VPC a self-hosted fleet runs in when this AWS pool is outside crosscloud:aws.region (where the stack's VPC
+    # is): private, disjoint from the stack's networks.
+    cidr: PrivateCidr | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> GpuReservation:
@@ -441,6 +491,13 @@ class GpuReservation(_Strict):
     @property
     def reservation_type(self) -> str:
         return self.reservation or ("on-demand" if self.cloud == "aws" else "targeted")
+
+
+class ServingSettings(_Strict):
+    """Self-hosted serving: `image_digest` pins the vLLM image the platform team mirrored (`crane digest` of their
+    copy), over the catalog's; prod needs it while the catalog's digest is unverified."""
+
+    image_digest: Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")] | None = None
 
 
 class GithubCi(_Strict):
@@ -577,6 +634,7 @@ class PlatformSpec(_Strict):
     gpu: list[GpuReservation] = []
     identity: Identity = Identity()
     lifecycle: LifecycleSettings = LifecycleSettings()
+    serving: ServingSettings = ServingSettings()
     # The most the stack's commitments (GPU reservations, Capacity Blocks, provisioned throughput, PTU) may cost a
     # month; checked by the capacity pack's monthly-commitment-within-budget rule and shown by `crosscloud cost`.
     budget: Budget | None = None

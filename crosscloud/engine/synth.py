@@ -101,6 +101,38 @@ def _shown_path(file: Path, program_dir: Path) -> str:
     return str(file.relative_to(root)) if file.is_relative_to(root) else str(file)
 
 
+def _as_provider_outputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    """azure-native takes `userAssignedIdentities` as a list of identity IDs and returns ARM's map (ID -> details):
+    echo the map, as the provider would, so the SDK can read the output as its typed Mapping."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: ({str(i): {} for i in v} if k == "userAssignedIdentities" and isinstance(v, list) else walk(v))
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    result: dict[str, Any] = walk(inputs)
+    return result
+
+
+class _ProviderShaped(mocks.Mocks):
+    """The program's mocks, with outputs in the shape the provider returns where it differs from the inputs."""
+
+    def __init__(self, inner: mocks.Mocks) -> None:
+        self.inner = inner
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, outputs = self.inner.new_resource(args)
+        return resource_id, _as_provider_outputs(outputs) if args.typ.startswith("azure-native") else outputs
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return self.inner.call(args)
+
+
 class PreviewMocks(mocks.Mocks):
     """Echo inputs as outputs (computed outputs stay unknown) and answer the invokes a program may need."""
 
@@ -183,7 +215,7 @@ class RecordingMonitor(mocks.MockMonitor):
     with the default providers the engine would register and the outputs components register."""
 
     def __init__(self, preview_mocks: mocks.Mocks, project: str, stack: str, config: dict[str, str]) -> None:
-        super().__init__(preview_mocks)
+        super().__init__(_ProviderShaped(preview_mocks))
         self.project, self.stack, self.config = project, stack, config
         self.registrations: list[_Registration] = []
         self.urns: set[str] = set()

@@ -118,7 +118,19 @@ def endpoint_rows(endpoints: Any) -> list[tuple[str, ...]] | None:
             if not isinstance(side, dict):
                 return None
             label = f"{name} *" if primary == cloud else str(name)
-            if cloud == "aws":
+            if side.get("route") == "selfhosted":  # vLLM on the stack's GPU reservation (issue 27)
+                rows.append(
+                    (
+                        label,
+                        cloud,
+                        str(side.get("model", "?")),
+                        "selfhosted",
+                        str(side.get("instance_type", "-")),
+                        str(side.get("region") or side.get("location") or "?"),
+                        "regional",
+                    )
+                )
+            elif cloud == "aws":
                 invoke_id = str(side.get("invoke_id", "?"))
                 profile = side.get("offering") == "profile"
                 prefix = invoke_id.split(".", 1)[0] + "." if profile else "-"

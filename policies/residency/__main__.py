@@ -4,11 +4,11 @@ Run with `pulumi preview --policy-pack policies/residency` and
 `--policy-pack-config policies/config/<stack>/residency.json`, or offline with `crosscloud check`.
 """
 
-from policies.rules import serve_pack
+from policies.rules import serve_pack, serving
 from policies.rules.residency import RULES
 
 serve_pack(
     name="crosscloud-residency",
     description="Data residency: resources, prompts, logs and replicas stay inside the stack's residency set.",
-    rules=RULES,
+    rules=(*RULES, *serving.RESIDENCY_RULES),
 )

@@ -81,6 +81,8 @@ NO_DATA = frozenset(
         "azure-native:machinelearningservices:MarketplaceSubscription",
         "azure-native:compute:CapacityReservationGroup",
         "azure-native:compute:CapacityReservation",
+        # Binds a scale set to a data collection rule; the rule's destinations are what data-path checks.
+        "azure-native:monitor:DataCollectionRuleAssociation",
         "random:",
         "time:",
     }
@@ -102,6 +104,15 @@ REGIONAL = frozenset(
         "aws:sqs/queue:Queue",
         "aws:ssm/parameter:Parameter",
         "aws:ecr/repository:Repository",
+        # Self-hosted serving (issue 27): the fleet and its load balancer process prompts where they run; the
+        # target group and listener route inside their Region.
+        "aws:autoscaling/group:Group",
+        "aws:lb/loadBalancer:LoadBalancer",
+        "aws:lb/targetGroup:TargetGroup",
+        "aws:lb/listener:Listener",
+        "aws:alb/loadBalancer:LoadBalancer",
+        "aws:alb/targetGroup:TargetGroup",
+        "aws:alb/listener:Listener",
         "aws:kinesis/stream:Stream",
         "aws:opensearch/domain:Domain",
         "azure-native:cognitiveservices:Account",
@@ -112,6 +123,11 @@ REGIONAL = frozenset(
         "azure-native:machinelearningservices:Workspace",
         "azure-native:operationalinsights:Workspace",
         "azure-native:storage:BlobContainer",
+        "azure-native:compute:VirtualMachineScaleSet",
+        "azure-native:network:LoadBalancer",
+        "azure-native:containerregistry:Registry",
+        # A geo-replica of a registry is a resource with its own location, which the location rule judges.
+        "azure-native:containerregistry:Replication",
     }
 )
 # Types whose processing or data paths a residency rule follows.
@@ -141,6 +157,7 @@ CHECKED = {
     "azure-native:cognitiveservices:Deployment": "azure-deployment-sku-allowed",
     "azure-native:machinelearningservices:ServerlessEndpoint": "azure-serverless-endpoint-region",
     "azure-native:monitor:DiagnosticSetting": "data-path-destination-in-residency",
+    "azure-native:monitor:DataCollectionRule": "data-path-destination-in-residency",
     "azure-native:storage:StorageAccount": "data-path-destination-in-residency",
     "azure-native:storage:ObjectReplicationPolicy": "data-path-destination-in-residency",
     "azure-native:documentdb:DatabaseAccount": "data-path-destination-in-residency",

@@ -464,6 +464,25 @@ ARM_TYPES: dict[str, tuple[str, tuple[str, ...], bool]] = {
         False,
     ),
     "microsoft.storage/storageaccounts": ("azure-native:storage:StorageAccount", ("accountName",), True),
+    # Self-hosted serving (issue 27) and GPU capacity: the scale set, its load balancer, the registry, the
+    # reservation (Block reservations are created as generic resources, components/azure/gpu.py).
+    "microsoft.compute/virtualmachinescalesets": (
+        "azure-native:compute:VirtualMachineScaleSet",
+        ("vmScaleSetName",),
+        True,
+    ),
+    "microsoft.network/loadbalancers": ("azure-native:network:LoadBalancer", ("loadBalancerName",), True),
+    "microsoft.containerregistry/registries": ("azure-native:containerregistry:Registry", ("registryName",), True),
+    "microsoft.compute/capacityreservationgroups": (
+        "azure-native:compute:CapacityReservationGroup",
+        ("capacityReservationGroupName",),
+        True,
+    ),
+    "microsoft.compute/capacityreservationgroups/capacityreservations": (
+        "azure-native:compute:CapacityReservation",
+        ("capacityReservationGroupName", "capacityReservationName"),
+        True,
+    ),
 }
 
 

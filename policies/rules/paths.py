@@ -333,11 +333,34 @@ def _cosmos_locations(locator: AzureLocator, view: ResourceView, ctx: RuleContex
             yield from _judge_azure(f"locations[{i}] replicates the database to", str(location), str(location), ctx)
 
 
+# Data collection rule destination kinds -> the input naming each destination (Azure Monitor DCR schema).
+DCR_DESTINATIONS = {
+    "logAnalytics": ("workspaceResourceId", "Log Analytics workspace"),
+    "storageAccounts": ("storageAccountResourceId", "storage account"),
+    "storageBlobsDirect": ("storageAccountResourceId", "storage account"),
+    "storageTablesDirect": ("storageAccountResourceId", "storage account"),
+    "eventHubs": ("eventHubResourceId", "event hub"),
+    "eventHubsDirect": ("eventHubResourceId", "event hub"),
+    "monitoringAccounts": ("accountResourceId", "monitoring account"),
+}
+
+
+def _collection_rule(locator: AzureLocator, view: ResourceView, ctx: RuleContext) -> Iterator[str]:
+    """Where a data collection rule sends what the agent collects (azureMonitorMetrics stays in its region)."""
+    destinations = get(view.props, "destinations") or {}
+    for kind, (key, what) in DCR_DESTINATIONS.items():
+        for i, entry in enumerate(get(destinations, kind) or []):
+            value = peek(entry, key)
+            shown, location = _azure_target(locator, view, "destinations", value)
+            yield from _judge_azure(f"destinations.{kind}[{i}] sends collected logs to {what}", shown, location, ctx)
+
+
 AZURE_PATHS: dict[str, Callable[[AzureLocator, ResourceView, RuleContext], Iterator[str]]] = {
     "azure-native:monitor:DiagnosticSetting": _diagnostics,
     "azure-native:storage:ObjectReplicationPolicy": _object_replication,
     "azure-native:storage:StorageAccount": _storage_redundancy,
     "azure-native:documentdb:DatabaseAccount": _cosmos_locations,
+    "azure-native:monitor:DataCollectionRule": _collection_rule,
 }
 
 

@@ -709,7 +709,7 @@ DATA_PATH_DESTINATION_IN_RESIDENCY = Rule(
     id="data-path-destination-in-residency",
     description="Every destination data is copied or sent to (bucket and blob replication, DynamoDB and Cosmos DB "
     "replicas, log subscriptions, Firehose, EventBridge, Backup copies, interface endpoints, flow logs, diagnostic "
-    "settings, geo-redundant storage) is in the residency set",
+    "settings, data collection rules, geo-redundant storage) is in the residency set",
     check_stack=check_data_paths,
     remediation="Send data only to destinations declared in this stack in a Region or location of the residency "
     "set (or list an external one with its location in approved_external); use LRS/ZRS storage SKUs.",

@@ -46,6 +46,7 @@ AZURE_LOCATIONLESS = frozenset(
         "azure-native:authorization:RoleAssignment",
         "azure-native:authorization:RoleDefinition",
         "azure-native:monitor:DiagnosticSetting",
+        "azure-native:monitor:DataCollectionRuleAssociation",
     }
 )
 # Parents found by a name input, per module: (module, input naming the parent, parent type, the parent's name input).
