@@ -75,11 +75,13 @@ def assert_contract_shape(config: dict[str, Any], served: dict[str, list[str]]) 
     clouds: dict[str, list[str]] = {}
     for d in config["model_list"]:
         endpoint = d["model_name"].split(":", 1)[0]
-        cloud = "aws" if d["litellm_params"]["model"].startswith("bedrock/") else "azure"
+        cloud = d["model_info"]["id"].rsplit("-", 1)[1]
         clouds.setdefault(endpoint, []).append(cloud)
         params = d["litellm_params"]
         assert params["region_name"] == "eu"
-        if cloud == "aws":
+        if params["model"].startswith("hosted_vllm/"):  # a self-hosted fleet: its internal base URL, nothing else
+            assert set(params) == {"model", "api_base", "region_name"} and params["api_base"].endswith("/v1")
+        elif cloud == "aws":
             assert params["aws_region_name"].startswith("eu-")
             assert ":application-inference-profile/" in params["model"]
             assert d["model_info"]["base_model"].startswith("bedrock/")
@@ -106,7 +108,12 @@ PROD_GATEWAY = {
     "embed": ["aws", "azure"],
     "embed-multilingual": ["azure"],
 }
-DEV_GATEWAY = {"chat": ["azure", "aws"], "embed": ["aws", "azure"], "embed-multilingual": ["aws", "azure"]}
+DEV_GATEWAY = {
+    "chat": ["azure", "aws"],
+    "embed": ["aws", "azure"],
+    "embed-multilingual": ["aws", "azure"],
+    "chat-oss": ["azure", "aws"],  # the same pinned weights self-hosted on both clouds' GPU reservations
+}
 
 
 def test_prod_litellm_on_azure_and_on_aws_and_dev_load_in_litellms_router(tmp_path: Path) -> None:
@@ -132,6 +139,12 @@ def test_prod_litellm_on_azure_and_on_aws_and_dev_load_in_litellms_router(tmp_pa
     chat = next(d for d in aws_config["model_list"] if d["model_name"] == "chat")["litellm_params"]
     assert chat["azure_ad_token"] == "oidc/file//var/run/secrets/crosscloud/aws-web-identity-token"
     assert chat["tenant_id"] == "00000000-0000-0000-0000-00000000c0de" and chat["client_id"]
+    # dev's self-hosted fleets: vLLM's OpenAI-compatible API at each cloud's internal load balancer
+    oss = {
+        d["model_name"]: d["litellm_params"] for d in dev_config["model_list"] if d["model_name"].startswith("chat-oss")
+    }
+    assert {p["model"] for p in oss.values()} == {"hosted_vllm/gpt-oss-120b"}
+    assert oss["chat-oss:aws"]["api_base"] == "http://chat-oss.crosscloud-dev-experiments.internal/v1"
     serverless = next(d for d in aws_config["model_list"] if d["model_name"] == "embed-multilingual")
     assert serverless["litellm_params"]["model"].startswith("azure_ai/embed-multilingual-")
 
@@ -281,6 +294,9 @@ AZURE = {
 }
 
 
+VLLM = {"model": "hosted_vllm/gpt-oss-120b", "api_base": "http://10.41.31.253/v1", "region_name": "eu"}
+
+
 @pytest.mark.parametrize(
     ("good", "bad"),
     [
@@ -297,6 +313,10 @@ AZURE = {
             {**AZURE, "azure_ad_token": "oidc/file/var/run/secrets/t", "tenant_id": "t", "client_id": "c"},
         ),
         (AZURE, {**AZURE, "aws_region_name": "eu-north-1"}),
+        (AZURE, {**AZURE, "api_base": AZURE["api_base"].replace("https://", "http://")}),
+        (VLLM, {**VLLM, "azure_scope": "https://cognitiveservices.azure.com/.default"}),
+        (VLLM, {k: v for k, v in VLLM.items() if k != "api_base"}),
+        (VLLM, {**VLLM, "api_key": "sk-123"}),
         (AZURE, {**AZURE, "client_secret": "x"}),
         (AZURE, {k: v for k, v in AZURE.items() if k != "region_name"}),
     ],

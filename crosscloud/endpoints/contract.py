@@ -55,10 +55,28 @@ class AzureEndpoint(_Read):
     token_scope: str
 
 
+class SelfHostedEndpoint(_Read):
+    """A self-hosted fleet (vLLM on the stack's GPU reservation): an OpenAI-compatible base URL inside the private
+    network; `model` is the catalog key it serves, the same name on both clouds."""
+
+    route: Literal["selfhosted"]
+    base_url: str
+    model: str
+    region: str | None = None  # AWS
+    location: str | None = None  # Azure
+    gpu: str
+    instance_type: str
+    replicas: int
+
+    @property
+    def where(self) -> str:
+        return self.region or self.location or ""
+
+
 class Endpoint(_Read):
     primary: Cloud
-    aws: AwsEndpoint | None = None
-    azure: AzureEndpoint | None = None
+    aws: SelfHostedEndpoint | AwsEndpoint | None = None
+    azure: SelfHostedEndpoint | AzureEndpoint | None = None
 
     def clouds(self) -> list[Cloud]:
         """The clouds that serve it, primary first."""
@@ -149,9 +167,9 @@ class Contract:
     def to_json(self) -> dict[str, Any]:
         """The contract as `crosscloud endpoints --format json` prints it: placeholders filled in and listed."""
         for name, e in self.endpoints.items():
-            if e.aws is not None:
+            if isinstance(e.aws, AwsEndpoint):
                 self.invoke_target(name, e.aws.region)
-            if e.azure is not None:
+            if isinstance(e.azure, AzureEndpoint):
                 self.api_base(name, e.azure.api_base)
         for w in self.workloads.values():
             if w.azure is not None:
@@ -163,9 +181,13 @@ class Contract:
                 name: {
                     **e.model_dump(mode="json"),
                     "aws": {**e.aws.model_dump(), "profile_arn": self.invoke_target(name, e.aws.region)}
+                    if isinstance(e.aws, AwsEndpoint)
+                    else e.aws.model_dump()
                     if e.aws
                     else None,
                     "azure": {**e.azure.model_dump(), "api_base": self.api_base(name, e.azure.api_base)}
+                    if isinstance(e.azure, AzureEndpoint)
+                    else e.azure.model_dump()
                     if e.azure
                     else None,
                 }

@@ -17,6 +17,9 @@ Facts this relies on (litellm 1.110.2 source, read 2026-12):
   from the user-assigned managed identity; `azure_ad_token: oidc/file//<absolute path>` with `tenant_id` and
   `client_id` exchanges a federated token read from the file (the double slash: a single one is refused as not
   absolute), and the file must lie under /var/run/secrets or /run/secrets (LITELLM_OIDC_ALLOWED_CREDENTIAL_DIRS).
+- Self-hosted fleets: vLLM's OpenAI-compatible server through `hosted_vllm/<served model name>` with `api_base` the
+  fleet's internal base URL (plain HTTP inside the private network; vLLM runs without an API key, so access is
+  network-only and no credential is written).
 - `region_name` is compared with LiteLLM's `allowed_model_region` ("eu", "us"): crosscloud sets the residency set's
   name, which every offering was checked against; a set LiteLLM does not know (eea, europe) then never passes an
   "eu" filter, which fails closed.
@@ -32,7 +35,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crosscloud.catalog import Catalog, ResidencySet
 from crosscloud.declaration.errors import ConfigIssue, DeclarationError
-from crosscloud.endpoints.contract import Cloud, Contract, Endpoint, Workload
+from crosscloud.endpoints.contract import (
+    AwsEndpoint,
+    AzureEndpoint,
+    Cloud,
+    Contract,
+    Endpoint,
+    SelfHostedEndpoint,
+    Workload,
+)
 
 LITELLM_VERSION = "1.110.2"
 ALLOWED_TOKEN_DIRS = ("/var/run/secrets", "/run/secrets")
@@ -48,14 +59,14 @@ class _Strict(BaseModel):
 class LitellmParams(_Strict):
     """The `litellm_params` crosscloud emits: no key field exists here, so none can be written."""
 
-    model: str = Field(pattern=r"^(bedrock|azure|azure_ai)/\S+$")
+    model: str = Field(pattern=r"^(bedrock|azure|azure_ai|hosted_vllm)/\S+$")
     region_name: str
     aws_region_name: str | None = None
     aws_role_name: str | None = None
     aws_session_name: str | None = Field(default=None, pattern=r"^[\w+=,.@-]{2,64}$")
     aws_web_identity_token: str | None = Field(default=None, pattern=r"^oidc/azure/\S+$")
     aws_sts_endpoint: str | None = Field(default=None, pattern=r"^https://sts\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
-    api_base: str | None = Field(default=None, pattern=r"^https://\S+$")
+    api_base: str | None = Field(default=None, pattern=r"^https?://\S+$")
     azure_scope: str | None = Field(default=None, pattern=r"^https://\S+/\.default$")
     azure_ad_token: str | None = Field(default=None, pattern=r"^oidc/file//\S+$")
     tenant_id: str | None = None
@@ -65,7 +76,10 @@ class LitellmParams(_Strict):
     def _consistent(self) -> LitellmParams:
         provider = self.model.split("/", 1)[0]
         web_identity = (self.aws_role_name, self.aws_session_name, self.aws_web_identity_token)
-        if provider == "bedrock":
+        if provider == "hosted_vllm":
+            if not self.api_base or any((self.aws_region_name, *web_identity, self.azure_scope, self.azure_ad_token)):
+                raise ValueError("a self-hosted deployment names its api_base and takes no cloud credential")
+        elif provider == "bedrock":
             if not self.aws_region_name:
                 raise ValueError("a Bedrock deployment names its aws_region_name")
             if any(web_identity) and not all(web_identity):
@@ -73,7 +87,7 @@ class LitellmParams(_Strict):
             if any((self.api_base, self.azure_scope, self.azure_ad_token, self.tenant_id, self.client_id)):
                 raise ValueError("a Bedrock deployment takes no Azure parameter")
         else:
-            if not self.api_base or not self.azure_scope:
+            if not self.api_base or not self.api_base.startswith("https://") or not self.azure_scope:
                 raise ValueError("an Azure deployment names its api_base and azure_scope")
             if any((self.aws_region_name, *web_identity, self.aws_sts_endpoint)):
                 raise ValueError("an Azure deployment takes no AWS parameter")
@@ -142,7 +156,7 @@ class LitellmConfig(_Strict):
 
 
 def _cloud_of(deployment: Deployment) -> Cloud:
-    return "aws" if deployment.litellm_params.model.startswith("bedrock/") else "azure"
+    return "aws" if deployment.model_info.id.endswith("-aws") else "azure"
 
 
 def deployment_name(endpoint: str, cloud: Cloud, primary: Cloud) -> str:
@@ -156,8 +170,16 @@ def _fail(source: str, path: str, problem: str, allowed: str | None = None) -> D
 
 
 def check_resident(contract: Contract, catalog: Catalog, residency: ResidencySet, name: str, e: Endpoint) -> None:
-    """A second fence: every offering in the output is one the catalog places inside the residency set."""
-    if e.aws is not None:
+    """A second fence: every offering in the output is one the catalog places inside the residency set (a
+    self-hosted fleet processes where its pool is)."""
+    for cloud, side in (("aws", e.aws), ("azure", e.azure)):
+        if isinstance(side, SelfHostedEndpoint) and not residency.admits(cloud, side.where):  # type: ignore[arg-type]
+            raise _fail(
+                contract.source,
+                f"endpoints.{name}.{cloud}",
+                f"the self-hosted fleet in {side.where!r} is outside residency {residency.name!r}",
+            )
+    if isinstance(e.aws, AwsEndpoint):
         offers = [o for o in catalog.aws_offerings(e.aws.catalog_model, e.aws.region) if o.invoke_id == e.aws.invoke_id]
         if e.aws.invoke_id.startswith("global.") or not offers or not offers[0].resident_in(residency):
             raise _fail(
@@ -166,7 +188,7 @@ def check_resident(contract: Contract, catalog: Catalog, residency: ResidencySet
                 f"{e.aws.invoke_id!r} in {e.aws.region} is not an offering the catalog places inside residency "
                 f"{residency.name!r}; crosscloud emits no deployment that could leave it",
             )
-    if e.azure is not None:
+    if isinstance(e.azure, AzureEndpoint):
         azure_offers = [
             o
             for o in catalog.azure_offerings(e.azure.catalog_model, e.azure.location)
@@ -235,9 +257,13 @@ def render_litellm(
         check_resident(contract, catalog, residency, name, e)
         clouds = e.clouds()
         for cloud in clouds:
-            _reach(contract, workload, w, name, cloud, runs_on)
+            if not isinstance(e.aws if cloud == "aws" else e.azure, SelfHostedEndpoint):  # network-only access
+                _reach(contract, workload, w, name, cloud, runs_on)
             model_name = deployment_name(name, cloud, e.primary)
-            if cloud == "aws":
+            side = e.aws if cloud == "aws" else e.azure
+            if isinstance(side, SelfHostedEndpoint):
+                deployments.append(_selfhosted(contract, catalog, name, cloud, side, model_name))
+            elif cloud == "aws":
                 deployments.append(_bedrock(contract, workload, w, name, e, model_name, runs_on))
             else:
                 azure_used = True
@@ -256,10 +282,23 @@ def render_litellm(
     )
 
 
+def _selfhosted(
+    contract: Contract, catalog: Catalog, name: str, cloud: Cloud, side: SelfHostedEndpoint, model_name: str
+) -> Deployment:
+    mode: Literal["chat", "embedding"] = "embedding" if catalog.models[side.model].kind == "embedding" else "chat"
+    return Deployment(
+        model_name=model_name,
+        litellm_params=LitellmParams(
+            model=f"hosted_vllm/{side.model}", api_base=side.base_url, region_name=contract.residency
+        ),
+        model_info=ModelInfo(id=f"{name}-{cloud}", base_model=f"hosted_vllm/{side.model}", mode=mode),
+    )
+
+
 def _bedrock(
     contract: Contract, workload: str, w: Workload, name: str, e: Endpoint, model_name: str, runs_on: Cloud
 ) -> Deployment:
-    assert e.aws is not None
+    assert isinstance(e.aws, AwsEndpoint)
     params: dict[str, Any] = {
         "model": f"bedrock/{contract.invoke_target(name, e.aws.region)}",
         "aws_region_name": e.aws.region,
@@ -291,7 +330,7 @@ def _azure(
     runs_on: Cloud,
     token_file: str,
 ) -> Deployment:
-    assert e.azure is not None
+    assert isinstance(e.azure, AzureEndpoint)
     openai = e.azure.format == OPENAI_FORMAT and e.azure.route == "deployment"
     provider = "azure" if openai else "azure_ai"
     params: dict[str, Any] = {

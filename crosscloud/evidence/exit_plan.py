@@ -26,7 +26,7 @@ import yaml
 
 from crosscloud.catalog import AwsOffering, AzureOffering, Catalog
 from crosscloud.catalog.prices import money
-from crosscloud.declaration import Declaration
+from crosscloud.declaration import Declaration, ResolvedEndpoint
 from crosscloud.declaration.spec import Endpoint
 from crosscloud.engine.graph import Graph
 from crosscloud.evidence.cost import UNVERIFIED, CostReport
@@ -112,6 +112,18 @@ def _side(cloud: Cloud, offer: AwsOffering | AzureOffering) -> Side:
     return Side(cloud, offer.model, offering, processing, offer.verified)
 
 
+def _served(resolved: ResolvedEndpoint, cloud: Cloud) -> Side | None:
+    """How `cloud` serves the endpoint now: a managed offering, or the endpoint's self-hosted fleet."""
+    offer = getattr(resolved, cloud)
+    if offer is not None:
+        return _side(cloud, offer)
+    route = resolved.selfhosted(cloud)
+    if route is None:
+        return None
+    where = f"{route.replicas} x {route.instance_type} on pool {route.pool} in {route.zone}"
+    return Side(cloud, route.model, f"self-hosted vLLM, {where}", "in-region (self-hosted)", route.verified)
+
+
 def _select(
     catalog: Catalog, cloud: Cloud, model: str, region: str, declaration: Declaration
 ) -> AwsOffering | AzureOffering | None:
@@ -154,17 +166,23 @@ def _snippet(entry: dict[str, Any]) -> str:
 
 def _move(endpoint: Endpoint, leaving: Cloud, declaration: Declaration, catalog: Catalog) -> Move | None:
     resolved = next(e for e in declaration.endpoints if e.name == endpoint.name)
-    current = getattr(resolved, leaving)
-    if current is None:
+    now = _served(resolved, leaving)
+    if now is None:
         return None
+    current = getattr(resolved, leaving)
     other = OTHER[leaving]
-    now = _side(leaving, current)
     notes: list[str] = []
+    hosted = resolved.selfhosted(leaving)
+    if hosted is not None:
+        notes.append(
+            f"the fleet on GPU pool {hosted.pool} goes, but its reservation bills until it ends or is released; the "
+            "weights and image in this cloud's stores are copies of pinned public artifacts"
+        )
     if leaving == "azure" and isinstance(current, AzureOffering) and current.provisioned:
         notes.append("provisioned (PTU) capacity does not move: the target serves pay-per-token unless it is set again")
     if leaving == "aws" and endpoint.aws is not None and endpoint.aws.provisioned is not None:
         notes.append("provisioned throughput does not move: the target serves pay-per-token unless it is set again")
-    there = getattr(resolved, other)
+    there = _served(resolved, other)
     if there is not None:  # already served on the other cloud: the exit is a primary switch
         block = _choice_block(endpoint, other)
         if catalog.models[now.model].kind == "embedding" and there.model != now.model:
@@ -173,7 +191,7 @@ def _move(endpoint: Endpoint, leaving: Cloud, declaration: Declaration, catalog:
             endpoint.name,
             leaving,
             now,
-            _side(other, there),
+            there,
             True,
             snippet=_snippet(_entry(endpoint, other, block)),
             notes=notes,
