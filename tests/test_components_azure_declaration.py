@@ -142,5 +142,7 @@ def test_azure_block_is_refused_where_the_catalog_lists_no_region() -> None:
         }
     ]
     config["crosscloud:endpoints"] = [e for e in config["crosscloud:endpoints"] if e["name"] != "chat-oss"]
+    for workload in config["crosscloud:identity"]["workloads"]:  # dev's gateway calls chat-oss
+        workload["endpoints"] = [e for e in workload["endpoints"] if e != "chat-oss"]
     [line] = errors_of(config)
     assert "crosscloud:gpu[0].reservation" in line and "block" in line
