@@ -191,6 +191,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     catalog_command.add_lifecycle_arguments(p)
     catalog_command.add_parsers(sub)
+    from crosscloud.fleet import command as fleet_command
+
+    fleet_command.add_parsers(sub, parser_class=_Parser, report_type=_report, seconds_type=_seconds)
     return parser
 
 
@@ -475,6 +478,10 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "models":
         return _models(args)
+    if args.command == "fleet":
+        from crosscloud.fleet.command import run as fleet
+
+        return fleet(args)
     project = find_project(args.project_dir)
     _planned_outputs(args)
     if args.command == "synth":
@@ -577,9 +584,11 @@ def _exit(code: int) -> NoReturn:
     os._exit(code)
 
 
-def _cancellable(args: argparse.Namespace) -> int:
+def _cancellable(args: argparse.Namespace, run: Callable[[argparse.Namespace], int] | None = None) -> int:
+    """`run` (default: the command `args` name) with every failure turned into its exit code and stderr line;
+    `crosscloud fleet` runs each stack's check through it, so a stack fails exactly as it fails alone."""
     try:
-        return _guarded(args)
+        return _guarded(args, run)
     except Cancelled as exc:  # the packs are stopped by now: every session closes on the way out
         return _fail(f"cancelled by {signal.Signals(exc.signum).name}; every policy pack was stopped", exc.exit_code)
     except KeyboardInterrupt:
@@ -592,9 +601,9 @@ def _cancellable(args: argparse.Namespace) -> int:
         return _fail(f"internal error: {detail}{hint}", EXIT_FAILURE)
 
 
-def _guarded(args: argparse.Namespace) -> int:
+def _guarded(args: argparse.Namespace, run: Callable[[argparse.Namespace], int] | None = None) -> int:
     try:
-        return _run(args)
+        return (run or _run)(args)
     except DeclarationError as exc:
         return _fail(str(exc), EXIT_INPUT)
     except CatalogError as exc:
