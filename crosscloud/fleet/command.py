@@ -132,6 +132,8 @@ def _progress_line(stack: Any, result: dict[str, Any], done: int, total: int) ->
 
     code = int(result["exitCode"])
     what = verdict(code, int(result.get("advisory", 0)))
+    if code == 0 and "baseExit" in result:  # a policy diff: both verdicts
+        what = f"{verdict(result['baseExit'], 0)} -> {verdict(result['headExit'], 0)}"
     resources = f", {result['resources']} resources" if "resources" in result else ""
     seconds = f", {result['seconds']:.1f}s" if "seconds" in result else ""
     print(printable(f"[{done:>{len(str(total))}}/{total}] {stack.label}: {what} (exit {code}{resources}{seconds})"),

@@ -149,7 +149,8 @@ def render_text(doc: dict[str, Any]) -> str:
             continue
         out.append(f"{e['stack']}: {e['base']['verdict']} -> {e['head']['verdict']}")
         for c in e["changes"]:
-            out.append(f"  {c['change']:<20} {c['policyPack']}/{c['policy']} {_resource(c['urn'])}: {c['message']}")
+            levels = f"{c['before'] or 'none'} -> {c['after'] or 'none'}"
+            out.append(f"  {c['change']} ({levels}) {c['policyPack']}/{c['policy']} {_resource(c['urn'])}: {c['message']}")
     out.append(f"exit {s['exitCode']}")
     return "\n".join(out) + "\n"
 

@@ -35,6 +35,7 @@ import importlib
 import io
 import json
 import os
+import resource
 import runpy
 import selectors
 import signal
@@ -112,11 +113,11 @@ def import_modules(names: Iterable[str]) -> tuple[int, int]:
     that fails to import is skipped: the child imports it itself. Returns (imported, failed)."""
     imported = failed = 0
     for name in sorted(dict.fromkeys(names), key=lambda n: n.count(".")):
-        module = sys.modules.get(name)
         try:
-            if module is None:
-                module = importlib.import_module(name)
-            getattr(module, "__crosscloud_warm__", None)  # a lazy module loads on its first attribute access
+            parts = name.split(".")
+            for depth in range(1, len(parts) + 1):  # each package first, as the program's attribute access did
+                module = sys.modules.get(".".join(parts[:depth])) or importlib.import_module(".".join(parts[:depth]))
+                getattr(module, "__crosscloud_warm__", None)  # a lazy module loads on its first attribute access
             imported += 1
         except Exception:  # noqa: BLE001 - best effort: the child imports it itself, and reports its own failure
             failed += 1
@@ -231,11 +232,13 @@ class _Server:
             self._drop(conn)  # a one-shot request (warm, status, a refused spawn) is answered: close it
 
     def _status(self) -> dict[str, Any]:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {
             "pid": os.getpid(),
             "threads": thread_count(),
             "children": sorted(self.running),
             "modules": len(sys.modules),
+            "childrenCpuSeconds": round(usage.ru_utime + usage.ru_stime, 3),  # of the children reaped so far
         }
 
     def _refusal(self, request: dict[str, Any], fds: list[int]) -> str | None:

@@ -151,8 +151,12 @@ def _counts_line(doc: dict[str, Any]) -> str:
     gap = f" **Shards without a report: {', '.join(map(str, missing))}.**" if missing else ""
     return (
         f"{s['stacks']} stacks ({parts}), {s['resources']:,} resources: **{s['mandatory']} mandatory**, "
-        f"{s['advisory']} advisory. Exit code {s['exitCode']} (the worst stack's).{gap}"
+        f"{s['advisory']} advisory. Exit code {s['exitCode']} ({_why(s)}).{gap}"
     )
+
+
+def _why(s: dict[str, Any]) -> str:
+    return "a shard has no report" if s.get("missingShards") else "the worst stack's"
 
 
 def _row(e: dict[str, Any]) -> str:
@@ -244,7 +248,7 @@ def render_text(doc: dict[str, Any], seconds: dict[str, float] | None = None) ->
     missing = f"; shards without a report: {', '.join(map(str, s['missingShards']))}" if s.get("missingShards") else ""
     out.append(
         f"{s['stacks']} stacks: {parts}; {s['mandatory']} mandatory, {s['advisory']} advisory violations{missing}; "
-        f"exit {s['exitCode']} (the worst stack's)"
+        f"exit {s['exitCode']} ({_why(s)})"
     )
     return "\n".join(out) + "\n"
 

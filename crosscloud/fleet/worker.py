@@ -34,12 +34,15 @@ if TYPE_CHECKING:
     from crosscloud.engine.violations import CheckResult
 
 EXIT_OK = 0
+# A folder: each child writes a cProfile of its stack there (`<stack>.prof`, `<stack>.timings.json`), for
+# benchmarks/fleet_scale.py --profile.
+PROFILE_ENV = "CROSSCLOUD_FLEET_PROFILE"
 
 
 def child_main(spec_path: str) -> int:
     """The child's whole life: run the stack, write the result, exit 0 (a child without a result crashed)."""
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-    before = set(sys.modules)
+    before = set(loaded_modules())  # a lazy package the warm parent holds unloaded counts as new once it loads
     launcher = None
     if spec.get("packServer"):
         from crosscloud.engine.analyzer import set_pack_launcher
@@ -48,8 +51,17 @@ def child_main(spec_path: str) -> int:
         launcher = WarmPackLauncher(Path(spec["packServer"]), list(spec["ours"]), str(spec["packPython"]))
         set_pack_launcher(launcher)
     started = time.perf_counter()
+    profile_dir = os.environ.get(PROFILE_ENV)
     with signal_handlers():
-        result = run(spec, before)
+        if profile_dir:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            result = profiler.runcall(run, spec, before)
+            profiler.dump_stats(str(Path(profile_dir) / f"{spec['stack']}.prof"))
+            _write(Path(profile_dir) / f"{spec['stack']}.timings.json", result.get("timings", {}))
+        else:
+            result = run(spec, before)
     result["seconds"] = round(time.perf_counter() - started, 3)
     result["packProcesses"] = {"forked": launcher.forked if launcher else 0, "started": launcher.started if launcher else 0}
     _write(Path(spec["result"]), result)
@@ -112,16 +124,33 @@ def _check(args: argparse.Namespace, spec: dict[str, Any], before: set[str], out
         runs = cli._packs(project, stack, args.policy_pack, args.policy_config)
         prestarted.append(_started(args, project, stack, runs, config))
 
+    started = time.perf_counter()
     try:
         graph = cli._synth(project, stack, config_file, before_program=start_packs)
+        synthesized = time.perf_counter()
         _report_modules(spec, before, project)
         gc.freeze()  # the graph lives until the end: no collection walks it (or the warm parent's heap) again
         result = cli._check(project, graph, args, prestarted[0] if prestarted else None)
+        checked = time.perf_counter()
         outcome.update(render(result, spec))
+        outcome["timings"] = {
+            "validate_and_synth_s": round(synthesized - started, 3),
+            "check_s": round(checked - synthesized, 3),
+            "render_s": round(time.perf_counter() - checked, 3),
+            **_cpu(),
+        }
         return cli._verdict(result)
     finally:
         for packs in prestarted:
             packs.close()
+
+
+def _cpu() -> dict[str, float]:
+    """This child's CPU so far (every thread), user and system (page copies after the fork show as system)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"cpu_user_s": round(usage.ru_utime, 3), "cpu_sys_s": round(usage.ru_stime, 3)}
 
 
 def render(result: CheckResult, spec: dict[str, Any]) -> dict[str, Any]:
