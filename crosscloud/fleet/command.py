@@ -42,7 +42,9 @@ def add_parsers(
     stacks.add_argument("--shard", type=parse_shard, metavar="K/N", help="only shard K (from 0) of N")
 
     running = parser_class(add_help=False)
-    running.add_argument("--workers", type=_positive_int, metavar="N", help="stacks at once (default: by cores and memory)")
+    running.add_argument(
+        "--workers", type=_positive_int, metavar="N", help="stacks at once (default: by cores and memory)"
+    )
     running.add_argument(
         "--stack-timeout", type=seconds_type, default=600.0, metavar="SECONDS",
         help="a stack still running after this is stopped, exit 3 for it (default 600)",
@@ -76,7 +78,9 @@ def add_parsers(
     p = commands.add_parser(
         "diff", parents=[stacks, running, outputs(DIFF_FORMATS)], help="which verdicts a change to the packs changes"
     )
-    p.add_argument("--packs-base", type=Path, required=True, metavar="DIR", help="the packs before (*/PulumiPolicy.yaml)")
+    p.add_argument(
+        "--packs-base", type=Path, required=True, metavar="DIR", help="the packs before (*/PulumiPolicy.yaml)"
+    )
     p.add_argument("--packs-head", type=Path, required=True, metavar="DIR", help="the packs after")
 
 
@@ -118,7 +122,10 @@ def _merge(args: argparse.Namespace) -> int:
     docs = []
     for path in args.documents:
         text = read_text(
-            path, kind="a fleet report", limit=MAX_DOCUMENT_BYTES, too_large=f"larger than {MAX_DOCUMENT_BYTES >> 20} MiB"
+            path,
+            kind="a fleet report",
+            limit=MAX_DOCUMENT_BYTES,
+            too_large=f"larger than {MAX_DOCUMENT_BYTES >> 20} MiB",
         )
         docs.append((str(path), report.read_document(str(path), text)))
     doc = report.merge(docs)

@@ -150,7 +150,9 @@ def render_text(doc: dict[str, Any]) -> str:
         out.append(f"{e['stack']}: {e['base']['verdict']} -> {e['head']['verdict']}")
         for c in e["changes"]:
             levels = f"{c['before'] or 'none'} -> {c['after'] or 'none'}"
-            out.append(f"  {c['change']} ({levels}) {c['policyPack']}/{c['policy']} {_resource(c['urn'])}: {c['message']}")
+            out.append(
+                f"  {c['change']} ({levels}) {c['policyPack']}/{c['policy']} {_resource(c['urn'])}: {c['message']}"
+            )
     out.append(f"exit {s['exitCode']}")
     return "\n".join(out) + "\n"
 
@@ -164,7 +166,7 @@ def render_markdown(doc: dict[str, Any], limit: int = GITHUB_COMMENT_LIMIT) -> s
         f"## crosscloud policy impact: {state}",
         "",
         f"Packs {code(doc['packsBase'])} → {code(doc['packsHead'])} over {s['stacks']} stacks; "
-        f"{s['changed']} change: " + ", ".join(f"{n} {kind}" for kind, n in s["changes"].items()) + ".",
+        f"{s['changed']} of them change: " + ", ".join(f"{n} {kind}" for kind, n in s["changes"].items()) + ".",
         "",
     ]
     if s["newlyBlocked"]:
@@ -178,7 +180,9 @@ def render_markdown(doc: dict[str, Any], limit: int = GITHUB_COMMENT_LIMIT) -> s
         base = e["base"]["verdict"] if e["base"] else "-"
         head = e["head"]["verdict"] if e["head"] else "failed"
         resolved = n["no longer mandatory"] + n["advisory resolved"]
-        lines.append(f"| {code(e['stack'])} | {base} | {head} | {n['new mandatory']} | {n['new advisory']} | {resolved} |")
+        lines.append(
+            f"| {code(e['stack'])} | {base} | {head} | {n['new mandatory']} | {n['new advisory']} | {resolved} |"
+        )
     text = "\n".join(lines) + "\n\n"
     for e in shown:
         section = [f"<details><summary>{escape(e['stack'])}</summary>", ""]

@@ -119,7 +119,7 @@ def import_modules(names: Iterable[str]) -> tuple[int, int]:
                 module = sys.modules.get(".".join(parts[:depth])) or importlib.import_module(".".join(parts[:depth]))
                 getattr(module, "__crosscloud_warm__", None)  # a lazy module loads on its first attribute access
             imported += 1
-        except Exception:  # noqa: BLE001 - best effort: the child imports it itself, and reports its own failure
+        except Exception:
             failed += 1
     gc.freeze()  # what is warm lives as long as the server: no collection in a child walks it (or copies its pages)
     return imported, failed
@@ -273,7 +273,7 @@ class _Server:
                 code = self._child(request, fds, sync_w)
             except SystemExit as exc:
                 code = _exit_code(exc)
-            except BaseException:  # noqa: BLE001 - the child reports, it never unwinds into the server
+            except BaseException:
                 with contextlib.suppress(Exception):
                     traceback.print_exc()
                 code = 1
@@ -303,8 +303,8 @@ class _Server:
         os.setsid()
         os.write(sync_w, b"x")
         os.close(sync_w)
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
+        for number, fd in enumerate(fds):
+            os.dup2(fd, number)
         for fd in set(fds):
             if fd > 2:
                 os.close(fd)
@@ -337,7 +337,7 @@ class _Server:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGINT)  # as Python ends on an unhandled KeyboardInterrupt
             return 130
-        except BaseException:  # noqa: BLE001 - an uncaught exception: traceback on stderr, exit 1, as Python does
+        except BaseException:
             traceback.print_exc()
             _run_exit_functions()
             return 1
@@ -411,13 +411,16 @@ _REPLACED: list[Any] = []  # the server's own stdio objects: never collected in 
 
 
 def _fresh_stdio() -> None:
-    """stdin, stdout and stderr on fds 0-2 as `python -u` opens them (unbuffered binary layers, text written through)."""
+    """stdin, stdout and stderr on fds 0-2 as `python -u` opens them (unbuffered binary layers, text written through)"""
     _REPLACED.extend([sys.stdin, sys.stdout, sys.stderr, sys.__stdin__, sys.__stdout__, sys.__stderr__])
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)))
-    sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
-    sys.stderr = sys.__stderr__ = io.TextIOWrapper(
-        io.FileIO(2, "w", closefd=False), errors="backslashreplace", write_through=True
-    )
+    streams = {
+        "stdin": io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False))),
+        "stdout": io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True),
+        "stderr": io.TextIOWrapper(io.FileIO(2, "w", closefd=False), errors="backslashreplace", write_through=True),
+    }
+    for name, stream in streams.items():
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
 
 
 def _flush() -> None:

@@ -119,7 +119,9 @@ def from_manifest(manifest: Path, root: Path) -> list[FleetStack]:
             continue
         unknown = sorted(str(k) for k in entry if k not in _ENTRY_KEYS)
         if unknown:
-            issues.append(ConfigIssue(name, f"{where}.{unknown[0]}", "is not a manifest key", ", ".join(sorted(_ENTRY_KEYS))))
+            issues.append(
+                ConfigIssue(name, f"{where}.{unknown[0]}", "is not a manifest key", ", ".join(sorted(_ENTRY_KEYS)))
+            )
             continue
         problem = _entry(entry, base, root, name, where, stacks)
         if problem is not None:
@@ -156,7 +158,7 @@ def _entry(
         found = project_stacks(project_dir, root)
         stacks.extend(FleetStack(s.project_dir, s.folder, s.stack, weight=weight or s.weight) for s in found)
         return None
-    for stack in [one] if one is not None else many:
+    for stack in [one] if one is not None else list(many or []):
         file = (project_dir / config_file).resolve() if config_file else None
         size = _size(file or project_dir / f"Pulumi.{stack}.yaml")
         stacks.append(FleetStack(project_dir, folder, str(stack), file, weight or size))

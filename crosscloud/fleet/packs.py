@@ -53,4 +53,4 @@ class WarmPackLauncher:
         finally:
             for fd in (out_w, err_w, *([stdin_fd] if own_stdin else [])):
                 os.close(fd)
-        return ForkedProcess(conn, pid, open(out_r, "rb"), open(err_r, "rb"))  # noqa: SIM115 - the session closes them
+        return ForkedProcess(conn, pid, open(out_r, "rb"), open(err_r, "rb"))

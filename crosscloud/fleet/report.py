@@ -179,7 +179,9 @@ def _section(e: dict[str, Any], room: int) -> tuple[str, int, int]:
     shown = 0
     blocks = e["markdown"]
     for i, block in enumerate(blocks):
-        needed = len(block["text"]) + (len(blocks[i + 1]["text"]) if block["violations"] == 0 and i + 1 < len(blocks) else 0)
+        needed = len(block["text"]) + (
+            len(blocks[i + 1]["text"]) if block["violations"] == 0 and i + 1 < len(blocks) else 0
+        )
         if len(head) + len(body) + needed + len(tail) + 200 >= room:
             body += f"> {total - shown} more violation(s) of this stack are in the JSON and SARIF reports.\n\n"
             break
@@ -236,7 +238,14 @@ def render_text(doc: dict[str, Any], seconds: dict[str, float] | None = None) ->
     ranked = _ranked(doc["stacks"])
     rows = [("STACK", "VERDICT", "EXIT", "RESOURCES", "MANDATORY", "ADVISORY", *(["SECONDS"] if seconds else []))]
     for e in ranked:
-        row = (e["stack"], e["verdict"], str(e["exitCode"]), str(e["resources"]), str(e["mandatory"]), str(e["advisory"]))
+        row = (
+            e["stack"],
+            e["verdict"],
+            str(e["exitCode"]),
+            str(e["resources"]),
+            str(e["mandatory"]),
+            str(e["advisory"]),
+        )
         rows.append(row + ((f"{seconds.get(e['stack'], 0.0):.2f}",) if seconds else ()))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]

@@ -193,7 +193,13 @@ class Fleet:
             )
         finally:
             os.close(devnull)
-        return _Job(stack, Path(spec["specPath"]), Path(spec["result"]), Path(spec["modules"]), ForkedProcess(conn, pid, None, None))
+        return _Job(
+            stack,
+            Path(spec["specPath"]),
+            Path(spec["result"]),
+            Path(spec["modules"]),
+            ForkedProcess(conn, pid, None, None),
+        )
 
     def _loop(
         self, stacks: list[FleetStack], folder: Path, server: ForkServer, pack_info: dict[str, Any]
@@ -259,6 +265,7 @@ class Fleet:
                 f"crosscloud: the stack's run ended without a result ({how}); run `crosscloud preview "
                 f"{job.stack.stack}` in its project alone (with --debug) to see why"
             )
+            result["seconds"] = round(time.monotonic() - job.started, 3)
         self._cleanup(job)
         return result
 
@@ -267,10 +274,12 @@ class Fleet:
             os.killpg(job.process.pid, signal.SIGKILL)
         job.process.wait()
         self._cleanup(job)
-        return _failure(
+        result = _failure(
             f"crosscloud: the stack's run did not finish within {self.options.stack_timeout:g}s (--stack-timeout); "
             "it was stopped with every pack it started"
         )
+        result["seconds"] = round(time.monotonic() - job.started, 3)
+        return result
 
     def _stop(self, jobs: list[_Job]) -> None:
         """Cancelled or failed: SIGTERM to every running child (it stops its packs, as a single run does), SIGKILL

@@ -63,7 +63,10 @@ def child_main(spec_path: str) -> int:
         else:
             result = run(spec, before)
     result["seconds"] = round(time.perf_counter() - started, 3)
-    result["packProcesses"] = {"forked": launcher.forked if launcher else 0, "started": launcher.started if launcher else 0}
+    result["packProcesses"] = {
+        "forked": launcher.forked if launcher else 0,
+        "started": launcher.started if launcher else 0,
+    }
     _write(Path(spec["result"]), result)
     return EXIT_OK
 
@@ -96,7 +99,9 @@ def _project(spec: dict[str, Any]) -> Project:
     return find_project(Path(spec["projectDir"]))
 
 
-def _started(args: argparse.Namespace, project: Project, stack: str, runs: list[PackRun], config: dict[str, Any]) -> StartedPacks:
+def _started(
+    args: argparse.Namespace, project: Project, stack: str, runs: list[PackRun], config: dict[str, Any]
+) -> StartedPacks:
     from crosscloud.engine.check import StartedPacks
     from crosscloud.engine.config import engine_config
 
