@@ -59,6 +59,7 @@ LAUNCH_KEYS = frozenset(
 # The only functions a `call` spawn may run.
 CALLABLE = frozenset({"crosscloud.fleet.worker:child_main"})
 READY = b"ready\n"
+PROVIDER_SDKS = ("pulumi_aws.", "pulumi_azure_native.")
 _SWEEP_SECONDS = 0.5
 
 
@@ -112,6 +113,7 @@ def import_modules(names: Iterable[str]) -> tuple[int, int]:
     the program did: importing a module of a lazy package first leaves the package without its classes. A module
     that fails to import is skipped: the child imports it itself. Returns (imported, failed)."""
     imported = failed = 0
+    gc.disable()  # importing makes few cycles: no collection walks the growing heap meanwhile
     for name in sorted(dict.fromkeys(names), key=lambda n: n.count(".")):
         try:
             parts = name.split(".")
@@ -121,8 +123,39 @@ def import_modules(names: Iterable[str]) -> tuple[int, int]:
             imported += 1
         except Exception:
             failed += 1
+    gc.enable()
     gc.freeze()  # what is warm lives as long as the server: no collection in a child walks it (or copies its pages)
     return imported, failed
+
+
+def prime_type_caches(names: Iterable[str]) -> int:
+    """Fill the Pulumi SDK's per-class caches (the resolved property annotations of each resource and output type,
+    `pulumi._types._types_from_py_properties`, a pure function of the class) for the classes of the SDK modules in
+    `names`, so a child computes none of them again: resolving annotations was a sixth of a warm stack's CPU. Where
+    the SDK has no such cache, nothing is done. Returns how many classes were primed."""
+    types_module = sys.modules.get("pulumi._types")
+    cached = getattr(types_module, "_types_from_py_properties", None)
+    is_output_type = getattr(types_module, "is_output_type", None)
+    resource = getattr(sys.modules.get("pulumi"), "Resource", None)
+    if cached is None or is_output_type is None or resource is None:
+        return 0
+    wanted = tuple(dict.fromkeys(n for n in names if n.startswith(PROVIDER_SDKS)))
+    modules = [
+        (name, module)
+        for name, module in list(sys.modules.items())
+        if type(module).__name__ != "_LazyModule"
+        and (name in wanted or name.startswith(tuple(f"{w}." for w in wanted)))
+    ]  # a subpackage and the modules it loaded, whose classes it re-exports
+    primed = 0
+    for name, module in modules:
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and value.__module__ == name:
+                with contextlib.suppress(Exception):  # a class whose annotations do not resolve: the child finds out
+                    if issubclass(value, resource) or is_output_type(value):
+                        cached(value)
+                        primed += 1
+    gc.freeze()
+    return primed
 
 
 def loaded_modules() -> list[str]:
@@ -216,6 +249,8 @@ class _Server:
                 self._spawn(conn, request, fds)
             elif op == "warm":
                 imported, failed = import_modules(request.get("modules") or [])
+                if self.kind == "stack":
+                    prime_type_caches(request.get("modules") or [])
                 _send(conn, {"imported": imported, "failed": failed})
             elif op == "status":
                 _send(conn, self._status())

@@ -136,6 +136,7 @@ class Fleet:
                 servers.append(stack_server)
                 for server in servers:
                     server.wait_ready(START_TIMEOUT)
+                self._prewarm(stacks, stack_server)
                 pack_info = (
                     {"packServer": str(pack_server.path), "ours": ours, "packPython": pack_python}
                     if pack_server is not None
@@ -147,6 +148,21 @@ class Fleet:
             finally:
                 for server in servers:
                     server.close()
+
+    def _prewarm(self, stacks: list[FleetStack], server: ForkServer) -> None:
+        """The SDK subpackages the programs name (warm.py), imported before the first stack is forked."""
+        from crosscloud.engine.project import find_project
+        from crosscloud.fleet.warm import predicted_modules
+
+        programs = []
+        for project_dir in dict.fromkeys(s.project_dir for s in stacks):
+            with contextlib.suppress(Exception):  # a broken project fails in its own stacks' children
+                programs.append(find_project(project_dir).program.parent)
+        modules = predicted_modules(programs)
+        if modules:
+            self.warm_sent.update(modules)
+            with contextlib.suppress(ForkServerError):
+                server.warm(modules)
 
     def _spec(self, stack: FleetStack, folder: Path, n: int, pack_info: dict[str, Any]) -> dict[str, Any]:
         options = self.options
