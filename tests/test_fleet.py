@@ -463,3 +463,31 @@ def test_workers_are_bounded_by_cores_memory_and_stacks(monkeypatch: pytest.Monk
     assert runner.default_workers(50) == 1
     monkeypatch.setattr(runner, "available_memory_mb", lambda: None)
     assert runner.default_workers(50) == 8
+
+
+def test_the_warm_parent_imports_the_subpackages_a_program_names(tmp_path: Path) -> None:
+    from crosscloud.fleet.warm import predicted_modules
+
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "__main__.py").write_text(
+        "import pulumi_aws as cloud\nfrom pulumi_azure_native import privatedns\ncloud.sqs.Queue('q')\n",
+        encoding="utf-8",
+    )
+    found = predicted_modules([program])
+    assert {"pulumi_aws.sqs", "pulumi_azure_native.privatedns"} <= set(found)
+    assert "pulumi_aws.ec2" in found  # what crosscloud's components build with
+    assert all(name.count(".") == 1 for name in found)
+
+
+def test_a_module_of_a_lazy_sdk_package_imported_first_leaves_the_package_whole() -> None:
+    """pulumi's provider SDKs load subpackages lazily; importing a module of one before the package itself (the
+    order a report may list them in) once left the package without its classes in the warm parent."""
+    code = (
+        "import pulumi_azure_native\n"
+        "from crosscloud.fleet.forkserver import import_modules\n"
+        "import_modules(['pulumi_azure_native.managedidentity.federated_identity_credential'])\n"
+        "import sys; print(hasattr(sys.modules['pulumi_azure_native.managedidentity'], 'FederatedIdentityCredential'))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "True"
