@@ -236,6 +236,8 @@ def test_each_stacks_json_report_is_byte_for_byte_its_single_run(
         alone = capsys.readouterr().out
         assert entry["exitCode"] == code
         assert json.dumps(entry["report"], indent=2) + "\n" == alone, entry["stack"]
+        ours = entry["folder"] == "noncompliant"  # the shipped packs, not a copy of them
+        assert entry["packProcesses"] == {"forked": 5 if ours else 0, "started": 0 if ours else 5}
     assert doc["summary"]["exitCode"] == 1  # the worst stack's
 
 
