@@ -142,9 +142,12 @@ def _progress_line(stack: Any, result: dict[str, Any], done: int, total: int) ->
     if code == 0 and "baseExit" in result:  # a policy diff: both verdicts
         what = f"{verdict(result['baseExit'], 0)} -> {verdict(result['headExit'], 0)}"
     resources = f", {result['resources']} resources" if "resources" in result else ""
+    packs = result.get("packProcesses") or {}
+    forked = f", {packs['forked']} of {packs['forked'] + packs['started']} packs forked" if packs else ""
     seconds = f", {result['seconds']:.1f}s" if "seconds" in result else ""
-    print(printable(f"[{done:>{len(str(total))}}/{total}] {stack.label}: {what} (exit {code}{resources}{seconds})"),
-          file=sys.stderr, flush=True)  # fmt: skip
+    counter = f"[{done:>{len(str(total))}}/{total}]"
+    line = f"{counter} {stack.label}: {what} (exit {code}{resources}{forked}{seconds})"
+    print(printable(line), file=sys.stderr, flush=True)
 
 
 def _check_or_diff(args: argparse.Namespace) -> int:

@@ -56,8 +56,6 @@ def entry(stack: FleetStack, result: dict[str, Any], root_stack_file: str) -> di
         "resources": int(result.get("resources", 0)),
         "mandatory": int(result.get("mandatory", 0)),
         "advisory": advisory,
-        # how its packs started: forked from the warm pack parent, or started the ordinary way
-        "packProcesses": dict(result.get("packProcesses") or {"forked": 0, "started": 0}),
         "report": report,
         "sarif": run,
         "markdown": result.get("markdown") or [],

@@ -2,8 +2,8 @@
 
 A provider SDK loads each subpackage (`pulumi_aws.ec2`, `pulumi_azure_native.network`) on first attribute access,
 and loading them is most of a cold stack's time. The programs' source says which they reach (`aws.ec2.Vpc(...)`,
-`from pulumi_azure_native import network`), and so does crosscloud's components package, which the shipped program
-builds with: read (never run), those names give the subpackages to import once in the warm parent, so even the first
+`from pulumi_azure_native import network`), and so does crosscloud's components package for a program that imports
+it: read (never run), those names give the subpackages to import once in the warm parent, so even the first
 stacks start warm. What this misses, the stacks report as they load it (worker.py), and the parent imports it then.
 """
 
@@ -50,6 +50,16 @@ def _names(tree: ast.AST) -> set[str]:
     return found
 
 
+def _top_level_imports(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
 def _is_module(name: str) -> bool:
     """A subpackage or module of an SDK (not a class or function re-exported at its top)."""
     parent, _, leaf = name.rpartition(".")
@@ -59,14 +69,19 @@ def _is_module(name: str) -> bool:
 
 
 def predicted_modules(program_dirs: list[Path]) -> list[str]:
-    """The SDK subpackages the programs in `program_dirs` and crosscloud's components reach, sorted."""
-    folders = list(dict.fromkeys(program_dirs))
-    spec = importlib.util.find_spec("components")
-    if spec is not None and spec.submodule_search_locations:
-        folders.append(Path(next(iter(spec.submodule_search_locations))))
+    """The SDK subpackages the programs in `program_dirs` reach (with crosscloud's components, where they import
+    them), sorted."""
     found: set[str] = set()
-    for folder in folders:
+    uses_components = False
+    for folder in dict.fromkeys(program_dirs):
         for path in _sources(folder):
+            with contextlib.suppress(OSError, SyntaxError, ValueError, UnicodeDecodeError):
+                tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+                found |= _names(tree)
+                uses_components = uses_components or "components" in _top_level_imports(tree)
+    spec = importlib.util.find_spec("components") if uses_components else None
+    if spec is not None and spec.submodule_search_locations:
+        for path in _sources(Path(next(iter(spec.submodule_search_locations)))):
             with contextlib.suppress(OSError, SyntaxError, ValueError, UnicodeDecodeError):
                 found |= _names(ast.parse(path.read_text(encoding="utf-8"), str(path)))
     return sorted(name for name in found if name.count(".") == 1 and _is_module(name))
