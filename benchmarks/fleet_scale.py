@@ -9,15 +9,17 @@ fleet), a subset of the logical endpoints (and the workloads that use them), the
 and the GPU pools (none to three, counts and reservation types). Every variant is validated with the declaration's
 own checks before it is written; one that fails is mutated again, so every stack gives a verdict (exit 0 or 1).
 
-In one run on this machine:
-- sequential: `crosscloud preview <stack>` as a subprocess for each stack, one at a time (all five packs); the
-  sequential time of the first K stacks is the sum of their wall times;
-- the fleet: `crosscloud fleet check --manifest <first K stacks>` as a subprocess for each fleet size K (1, 5, 10,
-  25, 50, ...), timed wall, with the peak memory of its whole process tree (the CLI, both warm parents, every stack
-  child and pack) sampled every 0.2 s: the sum of RSS (shared pages counted in every process) and of PSS (shared
-  pages divided among their processes: the memory the run really holds).
+In one run on this machine, for each fleet size K (1, 5, 10, 25, 50, ...):
+- the fleet: `crosscloud fleet check --manifest <first K stacks>` as a subprocess, timed wall, with the CPU of its
+  whole process tree and its peak memory (the CLI, both warm parents, every stack child and pack; sampled every
+  0.2 s): the sum of RSS (shared pages counted in every process) and of PSS (shared pages divided among their
+  processes: the memory the run really holds);
+- sequential: right after it, `crosscloud preview <stack>` as a subprocess for each stack this size adds, one at a
+  time (all five packs), so both are measured in the same stretch of the machine's load; the sequential time of the
+  first K stacks is the sum of their wall (and CPU) times.
 One JSON line per fleet size (`stacks`, `fleet_s`, `sequential_s`, `speedup`, `marginal_s`: wall seconds per stack
-added since the previous size, `peak_rss_mb`, `peak_pss_mb`, `workers`, `load`), then a summary line with the
+added since the previous size, `fleet_cpu_s`, `sequential_cpu_s`, `cpu_per_stack_s`, `peak_rss_mb`, `peak_pss_mb`,
+`workers`, `load`), then a summary line with the
 targets of issue 29. With `--profile`, a cProfile of one warm stack child (the fleet's third stack) is printed first.
 Timings are single runs on a shared machine: read them with the load average printed beside them.
 """
@@ -161,26 +163,38 @@ def _memory_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def run_sampled(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float, int, str]:
-    """Run `command`; (wall seconds, peak RSS MB and peak PSS MB of its process tree, exit code, stderr tail)."""
+def run_sampled(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run `command`: wall seconds, CPU seconds of its process tree (user + system, every waited-for descendant),
+    peak RSS MB and peak PSS MB of the tree, exit code, stderr tail."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = [0, 0]
-    done = threading.Event()
+    with tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        peak = [0, 0]
+        done = threading.Event()
 
-    def sample() -> None:
-        while not done.wait(0.2):
-            sizes = [_memory_kb(pid) for pid in _tree(process.pid)]
-            peak[0] = max(peak[0], sum(r for r, _ in sizes))
-            peak[1] = max(peak[1], sum(p for _, p in sizes))
+        def sample() -> None:
+            while not done.wait(0.2):
+                sizes = [_memory_kb(pid) for pid in _tree(process.pid)]
+                peak[0] = max(peak[0], sum(r for r, _ in sizes))
+                peak[1] = max(peak[1], sum(p for _, p in sizes))
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, stderr = process.communicate()
-    wall = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    return wall, peak[0] / 1024, peak[1] / 1024, process.returncode, stderr.decode(errors="replace")[-2000:]
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        err.seek(0)
+        tail = err.read().decode(errors="replace")[-2000:]
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss": peak[0] / 1024,
+        "pss": peak[1] / 1024,
+        "code": process.returncode,
+        "stderr": tail,
+    }
 
 
 def crosscloud() -> list[str]:
@@ -219,46 +233,51 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = sorted({s for s in SIZES if s < args.max_stacks} | {args.max_stacks})
     load_before = os.getloadavg()
+    from crosscloud.fleet.runner import default_workers
+
     with tempfile.TemporaryDirectory(prefix="crosscloud-fleet-bench-") as tmp:
         work = Path(tmp)
         project = work / "fleet"
         names = make_fleet(project, max(sizes))
         if args.profile:
             profile_warm_stack(project, names, work)
-        sequential: list[float] = []
+        sequential: list[dict[str, Any]] = []
         verdicts: dict[str, int] = {}
-        for name in names:
-            wall, _, _, code, err = run_sampled([*crosscloud(), "preview", name, "-C", str(project)])
-            if code not in (0, 1):
-                raise SystemExit(f"preview {name} failed ({code}): {err}")
-            sequential.append(wall)
-            verdicts[name] = code
         rows: list[dict[str, Any]] = []
         previous: dict[str, Any] | None = None
         for size in sizes:
+            # The previews of the stacks this size adds run right after its fleet run: both in the same stretch of
+            # the shared machine's load.
             manifest = write_manifest(work / f"fleet-{size}.json", project, names[:size])
             command = [*crosscloud(), "fleet", "check", "--manifest", str(manifest)]
             if args.workers:
                 command += ["--workers", str(args.workers)]
             before = load()
-            wall, rss, pss, code, err = run_sampled(command)
-            if code not in (0, 1):
-                raise SystemExit(f"fleet check of {size} stacks failed ({code}): {err}")
-            if code != max(verdicts[n] for n in names[:size]):
-                raise SystemExit(f"fleet check of {size} stacks exited {code}, its previews' worst was different")
-            from crosscloud.fleet.runner import default_workers
-
-            seq = sum(sequential[:size])
+            run = run_sampled(command)
+            if run["code"] not in (0, 1):
+                raise SystemExit(f"fleet check of {size} stacks failed ({run['code']}): {run['stderr']}")
+            for name in names[len(sequential) : size]:
+                alone = run_sampled([*crosscloud(), "preview", name, "-C", str(project)])
+                if alone["code"] not in (0, 1):
+                    raise SystemExit(f"preview {name} failed ({alone['code']}): {alone['stderr']}")
+                sequential.append(alone)
+                verdicts[name] = alone["code"]
+            if run["code"] != max(verdicts[n] for n in names[:size]):
+                raise SystemExit(f"fleet check of {size} stacks exited {run['code']}, its previews' worst differs")
+            wall = run["wall"]
+            seq = sum(r["wall"] for r in sequential[:size])
+            marginal = (wall - previous["fleet_s"]) / (size - previous["stacks"]) if previous else None
             row = {
                 "stacks": size,
                 "fleet_s": round(wall, 2),
                 "sequential_s": round(seq, 2),
                 "speedup": round(seq / wall, 2),
-                "marginal_s": round((wall - previous["fleet_s"]) / (size - previous["stacks"]), 3)
-                if previous
-                else None,
-                "peak_rss_mb": round(rss, 1),
-                "peak_pss_mb": round(pss, 1),
+                "marginal_s": round(marginal, 3) if marginal is not None else None,
+                "fleet_cpu_s": round(run["cpu"], 1),
+                "sequential_cpu_s": round(sum(r["cpu"] for r in sequential[:size]), 1),
+                "cpu_per_stack_s": round(run["cpu"] / size, 2),
+                "peak_rss_mb": round(run["rss"], 1),
+                "peak_pss_mb": round(run["pss"], 1),
                 "workers": args.workers or default_workers(size),
                 "load": [before, load()],
             }
@@ -274,8 +293,9 @@ def main(argv: list[str] | None = None) -> int:
         "target_speedup_8x_at_50": biggest["speedup"] >= 8 if biggest["stacks"] >= 50 else None,
         "max_marginal_s_from_10": max(marginals, default=None),
         "target_marginal_1s": max(marginals) <= 1.0 if marginals else None,
-        "preview_s_mean": round(sum(sequential) / len(sequential), 2),
-        "preview_s_min": round(min(sequential), 2),
+        "preview_s_mean": round(sum(r["wall"] for r in sequential) / len(sequential), 2),
+        "preview_s_min": round(min(r["wall"] for r in sequential), 2),
+        "preview_cpu_s_mean": round(sum(r["cpu"] for r in sequential) / len(sequential), 2),
         "peak_pss_mb_at_largest": biggest["peak_pss_mb"],
         "cpus": os.cpu_count(),
         "load_before": [round(x, 2) for x in load_before],

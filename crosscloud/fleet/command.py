@@ -135,6 +135,7 @@ def _merge(args: argparse.Namespace) -> int:
 
 def _progress_line(stack: Any, result: dict[str, Any], done: int, total: int) -> None:
     from crosscloud.declaration import printable
+    from crosscloud.engine.redaction import Redactor
     from crosscloud.fleet.report import verdict
 
     code = int(result["exitCode"])
@@ -147,7 +148,7 @@ def _progress_line(stack: Any, result: dict[str, Any], done: int, total: int) ->
     seconds = f", {result['seconds']:.1f}s" if "seconds" in result else ""
     counter = f"[{done:>{len(str(total))}}/{total}]"
     line = f"{counter} {stack.label}: {what} (exit {code}{resources}{forked}{seconds})"
-    print(printable(line), file=sys.stderr, flush=True)
+    print(printable(Redactor().text(line)), file=sys.stderr, flush=True)  # key material never reaches stderr
 
 
 def _check_or_diff(args: argparse.Namespace) -> int:
