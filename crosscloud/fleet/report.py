@@ -185,7 +185,7 @@ def _section(e: dict[str, Any], room: int) -> tuple[str, int, int]:
         if len(head) + len(body) + needed + len(tail) + 200 >= room:
             body += f"> {total - shown} more violation(s) of this stack are in the JSON and SARIF reports.\n\n"
             break
-        body += block["text"] + "\n"
+        body += block["text"]
         shown += block["violations"]
     return head + body + tail, shown, total
 
