@@ -513,3 +513,21 @@ def test_a_module_of_a_lazy_sdk_package_imported_first_leaves_the_package_whole(
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "True"
+
+
+def test_the_stacks_with_their_packs_for_pulumis_own_engines(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(CHECKOUT)
+    assert main(["fleet", "matrix", "--shards", "1", "--format", "pulumi", str(NONCOMPLIANT)]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["stacks"]
+    packs = ["capacity", "governance", "portability", "residency", "security"]
+    assert entry == {
+        "shard": "0/1",
+        "label": "tests/fixtures/stacks/noncompliant:prod",
+        "workDir": "tests/fixtures/stacks/noncompliant",
+        "stack": "prod",
+        "stackFile": "tests/fixtures/stacks/noncompliant/Pulumi.prod.yaml",
+        "policyPacks": [f"policies/{p}" for p in packs],  # the shipped packs and their prod config: no own packs
+        "policyPackConfigs": [f"policies/config/prod/{p}.json" for p in packs],
+    }

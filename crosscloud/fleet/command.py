@@ -73,6 +73,11 @@ def add_parsers(
     p.add_argument("--policy-config", action="append", type=Path, metavar="FILE", help="as for `crosscloud check`")
     p = commands.add_parser("matrix", parents=[stacks], help="the shards as a GitHub Actions matrix (JSON)")
     p.add_argument("--shards", type=parse_shards, required=True, metavar="N", help="how many shards")
+    p.add_argument(
+        "--format", choices=["github", "pulumi"], default="github",
+        help="github: a GitHub Actions matrix (one line); pulumi: every stack with its work dir, stack file and "
+        "policy packs with their configs, for real previews by Pulumi's own engines",
+    )  # fmt: skip
     p = commands.add_parser("merge", parents=[outputs(FLEET_FORMATS)], help="the shards' JSON reports as one report")
     p.add_argument("documents", nargs="+", type=Path, metavar="FILE", help="`fleet check --report json=...` files")
     p = commands.add_parser(
@@ -88,9 +93,14 @@ def run(args: argparse.Namespace) -> int:
     """The fleet command's exit code: the worst stack's (0/1/2/3)."""
     if args.fleet_command == "matrix":
         from crosscloud.fleet.inventory import discover
-        from crosscloud.fleet.shard import matrix
+        from crosscloud.fleet.shard import matrix, pulumi_stacks
 
-        sys.stdout.write(matrix(discover(args.folders, args.manifest, Path.cwd()), args.shards))
+        root = Path.cwd().resolve()
+        stacks = discover(args.folders, args.manifest, root)
+        if args.format == "pulumi":
+            sys.stdout.write(pulumi_stacks(stacks, args.shards, root))
+        else:
+            sys.stdout.write(matrix(stacks, args.shards))
         return EXIT_OK
     _check_outputs(args)
     if args.fleet_command == "merge":

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
+
+from crosscloud.declaration import DeclarationError
 
 from crosscloud.fleet.inventory import FleetStack
 
@@ -78,3 +81,35 @@ def matrix(stacks: list[FleetStack], total: int) -> str:
         for index, shard in enumerate(assign(stacks, total))
     ]
     return json.dumps({"include": include}, separators=(",", ":")) + "\n"
+
+
+def pulumi_stacks(stacks: list[FleetStack], total: int, root: Path) -> str:
+    """Every stack with what a real `pulumi preview` of it needs, by shard: its folder (a LocalWorkspace's work_dir in
+    the Automation API, a Deployment's or the Kubernetes operator's repoDir), the stack name, its stack file, and the
+    policy packs with the config file paired with each (`--policy-pack` / `--policy-pack-config`), found as `crosscloud
+    check` finds them. For the engines that run real previews and updates: crosscloud emits, they run."""
+    from crosscloud.cli import _packs
+    from crosscloud.engine.project import find_project
+    from crosscloud.fleet.inventory import relative
+
+    entries = []
+    for index, shard in enumerate(assign(stacks, total)):
+        for stack in shard:
+            entry: dict[str, object] = {
+                "shard": Shard(index, total).label,
+                "label": stack.label,
+                "workDir": stack.folder,
+                "stack": stack.stack,
+                "stackFile": relative(stack.stack_file, root),
+            }
+            try:
+                runs = _packs(find_project(stack.project_dir), stack.stack, None, None)
+            except DeclarationError as exc:  # that stack's own problem: named, the rest still listed
+                entry["error"] = str(exc)
+            else:
+                entry["policyPacks"] = [relative(run.path, root) for run in runs]
+                entry["policyPackConfigs"] = [
+                    relative(Path(run.config.path), root) if run.config else None for run in runs
+                ]
+            entries.append(entry)
+    return json.dumps({"stacks": entries}, indent=2) + "\n"
