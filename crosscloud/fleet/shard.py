@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crosscloud.declaration import DeclarationError
-
 from crosscloud.fleet.inventory import FleetStack
 
 MAX_SHARDS = 1000
