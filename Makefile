@@ -6,7 +6,7 @@ UV := $(shell sh scripts/ensure-uv)
 # ("Bytecode compiled 11678 files", 1-2.5 s) on every make target.
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: preview preview-prod cli test lint typecheck ci clean packs bench
+.PHONY: preview preview-prod cli test lint typecheck ci clean packs bench bench-fleet
 
 # Every installed module is compiled to bytecode once, here: where .pyc files are not written at run time
 # (PYTHONDONTWRITEBYTECODE=1, common in CI images), ~840 modules were otherwise recompiled on every run.
@@ -37,6 +37,10 @@ test: .venv/.synced
 ## Preview at scale against the bare SDK floor (one JSON line per size); BENCH_MAX=2000 for a quicker run.
 bench: .venv/.synced
 	$(RUN) python benchmarks/preview_scale.py --max-resources $(or $(BENCH_MAX),10000)
+
+## `crosscloud fleet check` against one `crosscloud preview` per stack (a JSON line per fleet size); FLEET_MAX=10 for a quicker run.
+bench-fleet: .venv/.synced
+	$(RUN) python benchmarks/fleet_scale.py --max-stacks $(or $(FLEET_MAX),50)
 
 lint: .venv/.synced
 	$(RUN) ruff check .

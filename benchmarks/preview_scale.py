@@ -22,6 +22,11 @@ Per size, in one run on this machine:
   (every resource ours sends), AnalyzeStack (each resource's outputs and property dependencies, as the engine sends
   them); building the requests is timed, as it is in ours.
 The registrations the floor replays are recorded once per size beforehand (untimed).
+- the import floor (prod row only): the same floor process, but first importing the typed provider SDK modules the
+  program loaded (recorded with the registrations: `pulumi_aws.bedrock`, `pulumi_azure_native.network`, ...), as any
+  program using those classes must; `floor_import_total_s` is its wall time and `ratio_total_vs_import_floor` ours
+  against it, so the prod-size comparison holds like against like (the bare floor imports no typed SDK module). It
+  ends as `crosscloud` does, with `os._exit` once its output is written (no teardown of the SDK modules' heap).
 
 Output: one JSON line per size (wall seconds, CPU seconds of each process tree, peak RSS), then a summary line.
 Timings are single runs: the machine is shared, so read them with its load (printed in the summary). Note that ours
@@ -48,6 +53,7 @@ PROD_STACK = REPO / "Pulumi.prod.yaml"
 # Resources the synthetic program registers: stack + 2 providers, then 31 per copy (18 AWS, 11 Azure, 2 components).
 FIXED, PER_COPY = 3, 31
 SIZES = (500, 2_000, 10_000)
+SDK_PACKAGES = ("pulumi_aws", "pulumi_azure_native")
 SUMMARY_LINE = re.compile(r"synth ([0-9.]+)s, policy check ([0-9.]+)s, total ([0-9.]+)s")
 
 PROGRAM = '''\
@@ -178,10 +184,42 @@ def record_requests(project_dir: Path, stack: str, out: Path) -> None:
         {"urn": r.urn, "request": json_format.MessageToDict(r.request), "stack_properties": outputs.get(r.urn, {})}
         for r in monitors[0].registrations
     ]
-    out.write_text(json.dumps({"project": project.name, "stack": stack, "config": graph.config, "records": records}))
+    # The typed provider SDK modules the program loaded (fully, not the lazy placeholders), in import order.
+    sdk_modules = [
+        name
+        for name, module in list(sys.modules.items())
+        if name.split(".")[0] in SDK_PACKAGES and type(module).__name__ != "_LazyModule"
+    ]
+    out.write_text(
+        json.dumps(
+            {
+                "project": project.name,
+                "stack": stack,
+                "config": graph.config,
+                "records": records,
+                "sdk_modules": sdk_modules,
+            }
+        )
+    )
 
 
 # -- the floor (runs in its own process) ---------------------------------------------------------------------------
+def import_sdk(names: list[str]) -> float:
+    """Import the typed SDK modules the program loaded, as the program reached them (a lazily loaded subpackage by
+    attribute access, before its modules); seconds taken. The import floor: what any program using those classes
+    pays before it registers a resource."""
+    import importlib
+
+    started = time.perf_counter()
+    for name in sorted(dict.fromkeys(names), key=lambda n: n.count(".")):
+        parts = name.split(".")
+        for depth in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:depth])
+            module = sys.modules.get(prefix) or importlib.import_module(prefix)
+            getattr(module, "__benchmark_touch__", None)  # loads a lazy module
+    return time.perf_counter() - started
+
+
 from crosscloud.engine.graph import SECRET_SIG_KEY, UNKNOWN  # noqa: E402 - the wire sentinels the floor reads
 
 
@@ -367,7 +405,9 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str] | None = Non
     return stdout, wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def measure_size(project_dir: Path, stack: str, work: Path, noop_pack: Path) -> dict[str, Any]:
+def measure_size(
+    project_dir: Path, stack: str, work: Path, noop_pack: Path, *, import_floor_too: bool = False
+) -> dict[str, Any]:
     dump_path = work / f"requests-{stack}-{project_dir.name}.json"
     subprocess.run(
         [sys.executable, __file__, "--record", str(project_dir), stack, str(dump_path)], check=True, cwd=REPO
@@ -386,6 +426,18 @@ def measure_size(project_dir: Path, stack: str, work: Path, noop_pack: Path) -> 
         [sys.executable, __file__, "--floor", str(dump_path), str(noop_pack)], REPO
     )
     floor = json.loads(stdout.strip().splitlines()[-1])
+    import_floor: dict[str, Any] = {}
+    if import_floor_too:
+        stdout, import_wall, _, import_cpu = run_measured(
+            [sys.executable, __file__, "--floor", str(dump_path), str(noop_pack), "--import-sdk"], REPO
+        )
+        measured = json.loads(stdout.strip().splitlines()[-1])
+        import_floor = {
+            "floor_import_s": round(measured["import_s"], 3),
+            "floor_import_total_s": round(import_wall, 3),
+            "floor_import_cpu_s": round(import_cpu, 2),
+            "ratio_total_vs_import_floor": round(wall / import_wall, 3),
+        }
     return {
         "resources": resources,
         "synth_s": round(synth_s, 3),
@@ -403,6 +455,7 @@ def measure_size(project_dir: Path, stack: str, work: Path, noop_pack: Path) -> 
         "ratio_cpu": round(cpu / floor_cpu, 3),
         "rss_mb": round(rss, 1),
         "floor_rss_mb": round(floor_rss, 1),
+        **import_floor,
     }
 
 
@@ -416,15 +469,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-resources", type=int, default=0, help="smallest size to run (default: prod's)")
     parser.add_argument("--record", nargs=3, metavar=("PROJECT", "STACK", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--floor", nargs=2, metavar=("REQUESTS", "PACK"), help=argparse.SUPPRESS)
+    parser.add_argument("--import-sdk", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.record:
         record_requests(Path(args.record[0]), args.record[1], Path(args.record[2]))
         return 0
     if args.floor:
         dump = json.loads(Path(args.floor[0]).read_text())
+        import_s = import_sdk(dump["sdk_modules"]) if args.import_sdk else 0.0
         synth_s = floor_synth(dump)
         check_s = floor_check(dump, Path(args.floor[1]))
-        print(json.dumps({"synth_s": synth_s, "check_s": check_s}))
+        print(json.dumps({"import_s": import_s, "synth_s": synth_s, "check_s": check_s}), flush=True)
+        if args.import_sdk:
+            os._exit(0)  # as `crosscloud` ends: no interpreter teardown of the SDK's heap (like against like)
         return 0
 
     rows = []
@@ -438,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
                 copies = copies_for(size)
                 targets.append((make_project(work / f"estate-{copies}", copies), "bench"))
         for project_dir, stack in targets:
-            row = measure_size(project_dir, stack, work, noop_pack)
+            row = measure_size(project_dir, stack, work, noop_pack, import_floor_too=stack == "prod")
             rows.append(row)
             print(json.dumps(row), flush=True)
     first, last = rows[0], rows[-1]
@@ -459,6 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         "growth_synth_per_resource_vs_smallest": round(
             last["synth_ms_per_resource"] / first["synth_ms_per_resource"], 3
         ),
+        "ratio_total_vs_import_floor_prod": first.get("ratio_total_vs_import_floor"),
         "cpus": os.cpu_count(),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],

@@ -208,6 +208,9 @@ def _parser() -> argparse.ArgumentParser:
     catalog_command.add_lifecycle_arguments(p)
     catalog_command.add_parsers(sub)
     _evidence_parsers(sub, common, stack_file)
+    from crosscloud.fleet import command as fleet_command
+
+    fleet_command.add_parsers(sub, parser_class=_Parser, report_type=_report, seconds_type=_seconds)
     return parser
 
 
@@ -535,6 +538,10 @@ def _run(args: argparse.Namespace) -> int:
         from crosscloud.evidence.commands import prices_command
 
         return prices_command(args, _emit)
+    if args.command == "fleet":
+        from crosscloud.fleet.command import run as fleet
+
+        return fleet(args)
     project = find_project(args.project_dir)
     _planned_outputs(args)
     if args.command == "endpoints":
@@ -679,9 +686,11 @@ def _exit(code: int) -> NoReturn:
     os._exit(code)
 
 
-def _cancellable(args: argparse.Namespace) -> int:
+def _cancellable(args: argparse.Namespace, run: Callable[[argparse.Namespace], int] | None = None) -> int:
+    """`run` (default: the command `args` name) with every failure turned into its exit code and stderr line;
+    `crosscloud fleet` runs each stack's check through it, so a stack fails exactly as it fails alone."""
     try:
-        return _guarded(args)
+        return _guarded(args, run)
     except Cancelled as exc:  # the packs are stopped by now: every session closes on the way out
         return _fail(f"cancelled by {signal.Signals(exc.signum).name}; every policy pack was stopped", exc.exit_code)
     except KeyboardInterrupt:
@@ -694,9 +703,9 @@ def _cancellable(args: argparse.Namespace) -> int:
         return _fail(f"internal error: {detail}{hint}", EXIT_FAILURE)
 
 
-def _guarded(args: argparse.Namespace) -> int:
+def _guarded(args: argparse.Namespace, run: Callable[[argparse.Namespace], int] | None = None) -> int:
     try:
-        return _run(args)
+        return (run or _run)(args)
     except DeclarationError as exc:
         return _fail(str(exc), EXIT_INPUT)
     except CatalogError as exc:

@@ -21,10 +21,11 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent import futures
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
@@ -77,6 +78,41 @@ _POLL = 0.1  # seconds between checks for cancellation while waiting on a pack
 # grows with the stack (about 13 s for the residency pack at 10,000 resources on the development machine). Its deadline
 # is --pack-timeout per this many resources, never less than --pack-timeout.
 STACK_RESOURCES_PER_TIMEOUT = 10_000
+
+
+class PackProcess(Protocol):
+    """What a session needs of a pack's process: a `subprocess.Popen` (the engine's way), or a process forked for it
+    by a warm parent (`crosscloud fleet`, crosscloud/fleet/forkserver.py)."""
+
+    @property
+    def pid(self) -> int: ...
+    @property
+    def stdout(self) -> IO[bytes] | None: ...
+    @property
+    def stderr(self) -> IO[bytes] | None: ...
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+# start(command, cwd, env, stdin) -> the pack's process, in a new session, stdout and stderr piped. OSError if it
+# cannot start.
+PackLauncher = Callable[[list[str], Path, dict[str, str], Any], PackProcess]
+
+
+def popen_pack(command: list[str], cwd: Path, env: dict[str, str], stdin: Any) -> PackProcess:
+    """Start a pack as the engine does: its own process, in its own session."""
+    return subprocess.Popen(
+        command, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+
+
+# How packs are started in this process: popen_pack, unless a fleet worker installed its own (set_pack_launcher).
+_LAUNCHER: list[PackLauncher] = [popen_pack]
+
+
+def set_pack_launcher(launcher: PackLauncher | None) -> None:
+    """Start packs with `launcher` from now on (None: as the engine does)."""
+    _LAUNCHER[:] = [launcher or popen_pack]
 
 
 def analyze_stack_timeout(rpc_timeout: float, resources: int) -> float:
@@ -190,7 +226,7 @@ class PackSession:
         self.start_timeout, self.rpc_timeout = start_timeout, rpc_timeout
         self.manifest = pack_manifest(self.pack)
         self.engine = _Engine()
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: PackProcess | None = None
         self.channel: grpc.Channel | None = None
         self.stub: Any = None
         # Serialised requests by resource URN, reused while the resource's inputs are the same object (Remediate and
@@ -242,15 +278,7 @@ class PackSession:
             stdin.seek(0)
         command = [pack_python(self.pack, self.manifest), "-u", *entry, f"127.0.0.1:{engine_port}", str(self.pack)]
         try:
-            self.process = subprocess.Popen(
-                command,
-                cwd=self.pack,
-                env=env,
-                stdin=stdin,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
+            self.process = _LAUNCHER[0](command, self.pack, env, stdin)
         except OSError as exc:
             raise PackError(self.pack, f"cannot start {command[0]}: {exc.strerror}") from None
         finally:

@@ -89,8 +89,8 @@ def _pids() -> list[int]:
         return []
 
 
-def _tagged(token: str) -> list[int]:
-    needle = f"{RUN_TOKEN_VAR}={token}".encode()
+def _tagged(token: str, var: str) -> list[int]:
+    needle = f"{var}={token}".encode()
     found = []
     for pid in _pids():
         if pid == os.getpid():
@@ -104,11 +104,11 @@ def _tagged(token: str) -> list[int]:
     return found
 
 
-def kill_tagged(token: str, *, rounds: int = 20) -> None:
-    """SIGKILL every process whose environment holds the run token, until none is left (a bounded number of
-    rounds: a process may fork while we look)."""
+def kill_tagged(token: str, *, rounds: int = 20, var: str = RUN_TOKEN_VAR) -> None:
+    """SIGKILL every process whose environment holds the run token (`var`=`token`), until none is left (a bounded
+    number of rounds: a process may fork while we look)."""
     for _ in range(rounds):
-        pids = _tagged(token)
+        pids = _tagged(token, var)
         if not pids:
             return
         for pid in pids:
@@ -117,7 +117,8 @@ def kill_tagged(token: str, *, rounds: int = 20) -> None:
         time.sleep(0.02)
 
 
-def _children() -> list[int]:
+def children() -> list[int]:
+    """The pids of this process's children (with a subreaper: its orphaned descendants too)."""
     me = os.getpid()
     found = []
     for pid in _pids():
@@ -135,7 +136,7 @@ def kill_children(*, rounds: int = 20) -> None:
     """SIGKILL and reap every child of this process (with a subreaper: every orphaned descendant too). Only for
     the CLI's own process, which starts no child it wants to keep."""
     for _ in range(rounds):
-        pids = _children()
+        pids = children()
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)

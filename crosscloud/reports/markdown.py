@@ -132,12 +132,38 @@ def picture_section(result: CheckResult, budget: int) -> str:
 
 
 def _render_violations(result: CheckResult, limit: int) -> str:
-    metas = {(p.name, name): meta for p in result.packs for name, meta in p.policies.items()}
     violations = result.sorted_violations()
     head = _summary(result)
-    blocks: list[tuple[int, list[str]]] = []  # (violations in the block, lines)
     if not violations:
         head.append("No policy violations.")
+    blocks = policy_blocks(result)
+    text = "\n".join(head) + "\n"
+    chunks = [(count, "\n".join(lines) + "\n") for count, lines in blocks]
+    full = text + "".join(chunk for _, chunk in chunks)
+    if len(full) < limit:
+        return full
+    reserve = len(_truncation_note(len(violations)))
+    shown = 0
+    for i, (count, chunk) in enumerate(chunks):
+        needed = len(chunk)
+        if count == 0:  # a section heading goes only with its first policy block
+            needed += len(chunks[i + 1][1]) if i + 1 < len(chunks) else 0
+        if len(text) + needed + reserve >= limit:
+            break
+        text += chunk
+        shown += count
+    return _finish(text + _truncation_note(len(violations) - shown), limit)
+
+
+def policy_blocks(result: CheckResult) -> list[tuple[int, list[str]]]:
+    """The comment's body as blocks of lines, in order: a section heading per pack and level (0 violations), then a
+    block per policy (its violations); mandatory sections first, the worst severity first within a level. A comment
+    that must be cut drops whole blocks from the end (`crosscloud fleet` lays out several stacks' blocks the same
+    way)."""
+    result = result.redacted()
+    metas = {(p.name, name): meta for p in result.packs for name, meta in p.policies.items()}
+    violations = result.sorted_violations()
+    blocks: list[tuple[int, list[str]]] = []  # (violations in the block, lines)
     order = {"mandatory": 0, "remediate": 0, "advisory": 1}
     severity = {"critical": 0, "high": 1, "medium": 2, "low": 3}
     worst: dict[tuple[str, int], tuple[int, int]] = {}  # per (pack, level): (worst severity, -count)
@@ -159,22 +185,7 @@ def _render_violations(result: CheckResult, limit: int) -> str:
             by_policy.setdefault(v.policy, []).append(v)
         for policy, in_policy in by_policy.items():
             blocks.append((len(in_policy), _policy_block(policy, in_policy, metas.get((pack, policy)))))
-    text = "\n".join(head) + "\n"
-    chunks = [(count, "\n".join(lines) + "\n") for count, lines in blocks]
-    full = text + "".join(chunk for _, chunk in chunks)
-    if len(full) < limit:
-        return full
-    reserve = len(_truncation_note(len(violations)))
-    shown = 0
-    for i, (count, chunk) in enumerate(chunks):
-        needed = len(chunk)
-        if count == 0:  # a section heading goes only with its first policy block
-            needed += len(chunks[i + 1][1]) if i + 1 < len(chunks) else 0
-        if len(text) + needed + reserve >= limit:
-            break
-        text += chunk
-        shown += count
-    return _finish(text + _truncation_note(len(violations) - shown), limit)
+    return blocks
 
 
 def _truncation_note(hidden: int) -> str:
