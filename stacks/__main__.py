@@ -13,14 +13,14 @@ import aws_platform
 import azure_platform
 import pulumi
 
-from components.aws.federation import (
+from crosscloud.components.aws.federation import (
     ENTRA_SIGNING_ALGORITHM,
     OUTBOUND_TOKEN_SECONDS,
     entra_condition_prefix,
     entra_issuer,
 )
-from components.declaration import load_from_pulumi
-from components.standard import stack_tags
+from crosscloud.components.declaration import load_from_pulumi
+from crosscloud.components.standard import stack_tags
 from crosscloud.declaration import Declaration
 from crosscloud.declaration.spec import ENTRA_TOKEN_EXCHANGE_AUDIENCE
 

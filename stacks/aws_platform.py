@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws import (
+from crosscloud.components.aws import (
     AwsContext,
     AwsIdentity,
     AwsIdentityArgs,
@@ -32,15 +32,15 @@ from components.aws import (
     InvocationLoggingArgs,
     WorkloadAccess,
 )
-from components.aws.bedrock import endpoint_access, endpoint_model_resources
-from components.aws.documents import control_endpoint_document, runtime_endpoint_document
-from components.aws.federation import AwsFederation, AwsFederationArgs, ci_federation_document
-from components.aws.iam import EntraTrust, workload_role_arn
-from components.aws.network import SERVING_SERVICES
-from components.aws.serving import AwsServingEndpoint, AwsServingEndpointArgs, AwsServingFleet, AwsServingFleetArgs
-from components.providers import aws_provider, with_provider
-from components.serving_host import weights_prefix
-from components.standard import StrInput
+from crosscloud.components.aws.bedrock import endpoint_access, endpoint_model_resources
+from crosscloud.components.aws.documents import control_endpoint_document, runtime_endpoint_document
+from crosscloud.components.aws.federation import AwsFederation, AwsFederationArgs, ci_federation_document
+from crosscloud.components.aws.iam import EntraTrust, workload_role_arn
+from crosscloud.components.aws.network import SERVING_SERVICES
+from crosscloud.components.aws.serving import AwsServingEndpoint, AwsServingEndpointArgs, AwsServingFleet, AwsServingFleetArgs
+from crosscloud.components.providers import aws_provider, with_provider
+from crosscloud.components.serving_host import weights_prefix
+from crosscloud.components.standard import StrInput
 from crosscloud.catalog import load_catalog
 from crosscloud.declaration import Declaration
 from crosscloud.declaration.selfhosted import SelfHostedRoute

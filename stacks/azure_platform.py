@@ -14,7 +14,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_azure_native as azure_native
 
-from components.azure import (
+from crosscloud.components.azure import (
     AzureFoundry,
     AzureFoundryArgs,
     AzureGpuCapacity,
@@ -32,13 +32,13 @@ from components.azure import (
     IdentitySpec,
     ServerlessModel,
 )
-from components.azure.foundry import unique_subdomain
-from components.azure.identity import FederatedCredential, aws_role_credentials, github_actions_credentials
-from components.azure.serverless import ENDPOINT_SKU
-from components.azure.serving import AzureServing, AzureServingArgs, frontend_address
-from components.providers import azure_provider, with_provider
-from components.serving_host import weights_prefix
-from components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint, StrInput
+from crosscloud.components.azure.foundry import unique_subdomain
+from crosscloud.components.azure.identity import FederatedCredential, aws_role_credentials, github_actions_credentials
+from crosscloud.components.azure.serverless import ENDPOINT_SKU
+from crosscloud.components.azure.serving import AzureServing, AzureServingArgs, frontend_address
+from crosscloud.components.providers import azure_provider, with_provider
+from crosscloud.components.serving_host import weights_prefix
+from crosscloud.components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint, StrInput
 from crosscloud.catalog import load_catalog
 from crosscloud.declaration import Declaration, ResolvedEndpoint
 from crosscloud.declaration.checks import azure_spillover

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.aws.documents import (
+from crosscloud.components.aws.documents import (
     INVOKE_ACTIONS,
     application_profile_document,
     guardrail_requirement_document,

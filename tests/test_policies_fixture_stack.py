@@ -17,7 +17,7 @@ from crosscloud.engine.synth import synthesize
 from crosscloud.engine.violations import CheckResult
 from crosscloud.reports.markdown import render_markdown
 from crosscloud.reports.sarif import render_sarif
-from policies.rules import portability, residency, serving
+from crosscloud.policies.rules import portability, residency, serving
 from tests.conftest import FIXTURES
 from tests.test_reports import assert_valid_sarif
 

@@ -64,8 +64,9 @@ def _package_dir(name: str) -> Path | None:
     return Path(locations[0]).resolve() if locations else None
 
 
-# crosscloud's own code: a failure whose innermost frame of ours is here is our failure, not the program's.
-OUR_PACKAGES = tuple(d for d in (_package_dir(n) for n in ("crosscloud", "components", "policies")) if d is not None)
+# crosscloud's own code (components and rules included): a failure whose innermost frame of ours is here is our
+# failure, not the program's.
+OUR_PACKAGES = tuple(d for d in (_package_dir(n) for n in ("crosscloud",)) if d is not None)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
