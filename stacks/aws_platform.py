@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from crosscloud.catalog import load_catalog
 from crosscloud.components.aws import (
     AwsContext,
     AwsIdentity,
@@ -37,11 +38,15 @@ from crosscloud.components.aws.documents import control_endpoint_document, runti
 from crosscloud.components.aws.federation import AwsFederation, AwsFederationArgs, ci_federation_document
 from crosscloud.components.aws.iam import EntraTrust, workload_role_arn
 from crosscloud.components.aws.network import SERVING_SERVICES
-from crosscloud.components.aws.serving import AwsServingEndpoint, AwsServingEndpointArgs, AwsServingFleet, AwsServingFleetArgs
+from crosscloud.components.aws.serving import (
+    AwsServingEndpoint,
+    AwsServingEndpointArgs,
+    AwsServingFleet,
+    AwsServingFleetArgs,
+)
 from crosscloud.components.providers import aws_provider, with_provider
 from crosscloud.components.serving_host import weights_prefix
 from crosscloud.components.standard import StrInput
-from crosscloud.catalog import load_catalog
 from crosscloud.declaration import Declaration
 from crosscloud.declaration.selfhosted import SelfHostedRoute
 from crosscloud.declaration.spec import Workload

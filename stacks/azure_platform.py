@@ -14,6 +14,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_azure_native as azure_native
 
+from crosscloud.catalog import load_catalog
 from crosscloud.components.azure import (
     AzureFoundry,
     AzureFoundryArgs,
@@ -39,7 +40,6 @@ from crosscloud.components.azure.serving import AzureServing, AzureServingArgs, 
 from crosscloud.components.providers import azure_provider, with_provider
 from crosscloud.components.serving_host import weights_prefix
 from crosscloud.components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint, StrInput
-from crosscloud.catalog import load_catalog
 from crosscloud.declaration import Declaration, ResolvedEndpoint
 from crosscloud.declaration.checks import azure_spillover
 from crosscloud.declaration.selfhosted import SelfHostedRoute

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from crosscloud.catalog import Catalog
 from crosscloud.components.aws import (
     AwsContext,
     AwsIdentity,
@@ -25,7 +26,6 @@ from crosscloud.components.aws import (
     WorkloadAccess,
 )
 from crosscloud.components.providers import aws_provider, with_provider
-from crosscloud.catalog import Catalog
 from crosscloud.declaration.spec import (
     AwsGuardrail,
     AwsInvocationLogging,

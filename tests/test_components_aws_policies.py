@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crosscloud.catalog import Catalog, load_catalog
 from crosscloud.components.aws.documents import (
     INVOKE_ACTIONS,
     application_profile_document,
@@ -18,7 +19,6 @@ from crosscloud.components.aws.documents import (
     model_access_document,
     model_resources,
 )
-from crosscloud.catalog import Catalog, load_catalog
 from crosscloud.declaration import pulumi_config_map, read_stack_file
 from crosscloud.declaration.checks import check_declaration
 from crosscloud.declaration.spec import PlatformSpec

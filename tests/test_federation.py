@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from crosscloud.cli import main
 from crosscloud.components.aws import AwsContext, AwsIdentity, AwsIdentityArgs, WorkloadAccess
 from crosscloud.components.aws.federation import (
     AwsFederation,
@@ -23,7 +24,6 @@ from crosscloud.components.aws.iam import EntraTrust, workload_role_arn
 from crosscloud.components.azure import AzureIdentity, AzureIdentityArgs, IdentitySpec
 from crosscloud.components.azure.identity import FederatedCredential, aws_role_credentials
 from crosscloud.components.providers import aws_provider, with_provider
-from crosscloud.cli import main
 from crosscloud.declaration.spec import AwsSettings
 from crosscloud.engine.graph import UNKNOWN, Resource
 from crosscloud.engine.synth import record

@@ -40,7 +40,9 @@ def test_built_pack_runs_alone(project: Project, tmp_path: Path) -> None:
     assert any(line.startswith("pulumi-policy==") for line in requirements)
     assert (alone / "crosscloud" / "catalog" / "data" / "models.yaml").is_file()
     assert (alone / "crosscloud" / "policies" / "rules" / "residency.py").is_file()
-    assert not (alone / "policies").exists(), "one import path: the rules are crosscloud.policies.rules, as in the project"
+    assert not (alone / "policies").exists(), (
+        "one import path: the rules are crosscloud.policies.rules, as in the project"
+    )
 
     python = isolated_venv(alone / "venv")
     probe = subprocess.run([str(python), "-c", "import crosscloud"], cwd=tmp_path, capture_output=True)

@@ -56,7 +56,7 @@ class Case:
         return f"{self.name}-ok"
 
 
-# -- AWS: a served reservation, as crosscloud/components/aws/serving.py builds it ---------------------------------------------
+# -- AWS: a served reservation, as crosscloud/components/aws/serving.py builds it ---------------------------------
 
 
 def aws_fleet(name: str, **change: Any) -> list[Resource]:

@@ -62,7 +62,9 @@ def build_pack(pack: Path, out: Path) -> Path:
     (target / "crosscloud" / "__init__.py").write_text(VENDORED_CROSSCLOUD_INIT, encoding="utf-8")
     manifest = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
     manifest["runtime"] = {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
-    header = f"# Built by `python -m crosscloud.policies.build` from policies/{pack.name}: rules and catalog vendored.\n"
+    header = (
+        f"# Built by `python -m crosscloud.policies.build` from policies/{pack.name}: rules and catalog vendored.\n"
+    )
     (target / "PulumiPolicy.yaml").write_text(header + yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
     (target / "requirements.txt").write_text(requirements(), encoding="utf-8")
     return target

@@ -25,6 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from crosscloud.catalog import AwsOffering
 from crosscloud.components.aws.context import AwsContext
 from crosscloud.components.aws.documents import (
     ACCESS_TAG,
@@ -40,7 +41,6 @@ from crosscloud.components.aws.documents import (
 from crosscloud.components.aws.kms import customer_managed_key
 from crosscloud.components.aws.logs import LogWriterNames, encrypted_log_writer
 from crosscloud.components.standard import StatefulArgs
-from crosscloud.catalog import AwsOffering
 from crosscloud.declaration.spec import APPROVAL_TAG, AwsGuardrail, AwsInvocationLogging, AwsProvisionedThroughput
 
 # Content filter categories of a Bedrock guardrail; PROMPT_ATTACK applies to input only, so its output strength

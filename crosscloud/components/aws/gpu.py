@@ -39,7 +39,7 @@ def _utc(day: dt.date) -> str:
 
 
 class FleetLaunch(StandardArgs):
-    """What a reservation's launch template needs when a self-hosted fleet consumes it (crosscloud/components/aws/serving.py):
+    """What a reservation's launch template needs when a self-hosted fleet consumes it (aws/serving.py):
     the host image, the boot document, the instance profile and the security groups of its only network interface,
     which gets no public IP."""
 

@@ -18,11 +18,11 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import Field
 
+from crosscloud.catalog import load_catalog
 from crosscloud.components.aws.context import AwsContext
 from crosscloud.components.aws.kms import customer_managed_key
 from crosscloud.components.aws.logs import LogWriterNames, encrypted_log_writer
 from crosscloud.components.standard import StatefulArgs
-from crosscloud.catalog import load_catalog
 
 # Each private subnet is the VPC range plus this many bits: 16 subnets of a /16 VPC are /20s.
 SUBNET_EXTRA_BITS = 4

@@ -1,6 +1,6 @@
 """A self-hosted model on EC2: vLLM's OpenAI-compatible server on the instances of one GPU reservation.
 
-Two components, because the reservation's launch template (crosscloud/components/aws/gpu.py) sits between them: the template
+Two components, because the reservation's launch template (aws/gpu.py) sits between them: the template
 needs this endpoint's instance profile, security group and boot document, and the fleet needs the template.
 
 - `AwsServingEndpoint`: what the fleet needs and how clients reach it. An in-region weights bucket (KMS, private,

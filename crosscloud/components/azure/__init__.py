@@ -2,7 +2,13 @@
 
 from crosscloud.components.azure.foundry import AzureFoundry, AzureFoundryArgs, FoundryDeployment
 from crosscloud.components.azure.gpu import AzureGpuCapacity, AzureGpuCapacityArgs
-from crosscloud.components.azure.identity import AzureIdentity, AzureIdentityArgs, FederatedCredential, Grant, IdentitySpec
+from crosscloud.components.azure.identity import (
+    AzureIdentity,
+    AzureIdentityArgs,
+    FederatedCredential,
+    Grant,
+    IdentitySpec,
+)
 from crosscloud.components.azure.monitoring import AzureMonitoring, AzureMonitoringArgs
 from crosscloud.components.azure.network import AzureNetwork, AzureNetworkArgs
 from crosscloud.components.azure.serverless import AzureServerless, AzureServerlessArgs, ServerlessModel

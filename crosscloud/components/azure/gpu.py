@@ -18,8 +18,8 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pydantic import Field, model_validator
 
-from crosscloud.components.standard import StandardArgs, StrInput
 from crosscloud.catalog import load_catalog
+from crosscloud.components.standard import StandardArgs, StrInput
 
 BLOCK_API_VERSION = "2025-04-01"
 COMPUTE_NAMESPACE = "Microsoft.Compute"

@@ -1,4 +1,4 @@
-"""The standard interfaces (crosscloud/components/standard.py) realised on Azure: role assignments, diagnostic settings and
+"""The standard interfaces (components/standard.py) realised on Azure: role assignments, diagnostic settings and
 private endpoints, created the same way by every Azure component."""
 
 from __future__ import annotations
