@@ -1,4 +1,4 @@
-"""The AWS half of the stack program: every AWS component the declaration asks for.
+"""The AWS half of the platform: every AWS component the declaration asks for (the parts in scope).
 
 Returns, per logical endpoint, what applications need to call it on AWS (the stack output `endpoints.<name>.aws`):
 the model or profile ID, the Region and the runtime endpoint DNS name; the invoke target (the endpoint's application
@@ -44,12 +44,13 @@ from crosscloud.components.aws.serving import (
     AwsServingFleet,
     AwsServingFleetArgs,
 )
-from crosscloud.components.providers import aws_provider, with_provider
+from crosscloud.components.providers import aws_provider
 from crosscloud.components.serving_host import weights_prefix
 from crosscloud.components.standard import StrInput
 from crosscloud.declaration import Declaration
 from crosscloud.declaration.selfhosted import SelfHostedRoute
 from crosscloud.declaration.spec import Workload
+from crosscloud.platform.scope import Scope
 
 
 def _account(settings_account: str | None, provider: pulumi.ProviderResource) -> str:
@@ -73,13 +74,16 @@ class AwsResult:
     entra_provider_arn: str | None = None
 
 
-def build(declaration: Declaration, tags: dict[str, str], entra_tenant_id: str | None = None) -> AwsResult:
+def build(
+    declaration: Declaration, tags: dict[str, str], scope: Scope, entra_tenant_id: str | None = None
+) -> AwsResult:
     spec = declaration.spec
-    if spec.aws is None:
+    parts = scope.parts
+    if spec.aws is None or not parts.aws:
         return AwsResult()
     settings = spec.aws
-    provider = aws_provider(f"aws-{settings.region}", settings)
-    opts = with_provider(provider)
+    provider = aws_provider(f"aws-{settings.region}", settings, scope.opts())
+    opts = scope.opts(provider)
     catalog = load_catalog()
     ctx = AwsContext(
         partition=catalog.aws_partition(settings.region),
@@ -96,24 +100,24 @@ def build(declaration: Declaration, tags: dict[str, str], entra_tenant_id: str |
     ]
 
     access = None
-    if endpoints:
+    if endpoints and parts.bedrock:
         access = BedrockAccess(
             "aws-bedrock",
             BedrockAccessArgs(ctx=ctx, endpoints=endpoints, guardrail=settings.guardrail, tags=tags, protect=protect),
             opts=opts,
         )
-    if settings.invocation_logging.enabled:
+    if settings.invocation_logging.enabled and parts.bedrock:
         logging = BedrockInvocationLogging(
             "aws-bedrock-logging",
             InvocationLoggingArgs(ctx=ctx, settings=settings.invocation_logging, tags=tags, protect=protect),
             opts=opts,
         )
-        pulumi.export("aws_invocation_log_bucket", logging.bucket_name)
+        scope.exports["aws_invocation_log_bucket"] = logging.bucket_name
 
     runtime_dns = ctx.regional_dns("bedrock-runtime")
     network: AwsNetwork | None = None
     routes = [e.aws_selfhosted for e in declaration.endpoints if e.aws_selfhosted is not None]
-    if settings.network is not None:
+    if settings.network is not None and parts.aws_network:
         # Endpoint policies: through bedrock-runtime, this account may invoke only the stack's models and profiles;
         # through the bedrock control plane it may only read them (deployments run from CI, outside the VPC).
         models = endpoint_model_resources(ctx, endpoints)
@@ -157,35 +161,41 @@ def build(declaration: Declaration, tags: dict[str, str], entra_tenant_id: str |
             opts=opts,
         )
         runtime_dns = network.runtime_dns_name
-        pulumi.export("aws_vpc_id", network.vpc_id)
-        pulumi.export("aws_private_subnet_ids", network.subnet_ids)
+        scope.exports["aws_vpc_id"] = network.vpc_id
+        scope.exports["aws_private_subnet_ids"] = network.subnet_ids
 
     providers = {settings.region: provider}
-    serving = _selfhosted_endpoints(declaration, routes, ctx, network, providers, tags)
+    serving = (
+        _selfhosted_endpoints(declaration, routes, ctx, network, providers, tags, scope) if parts.aws_serving else {}
+    )
     gpus = [g for g in spec.gpu if g.cloud == "aws"]
-    if gpus:
+    if gpus and parts.aws_gpu:
         fleets = {pool: plane.launch for pool, (plane, _) in serving.items()}
         capacity = GpuCapacity(
             "aws-gpu", GpuCapacityArgs(ctx=ctx, reservations=gpus, fleets=fleets, tags=tags, protect=protect), opts
         )
-        pulumi.export("aws_gpu_launch_templates", capacity.launch_template_ids)
-        _selfhosted_fleets(serving, capacity, providers, tags)
+        scope.exports["aws_gpu_launch_templates"] = capacity.launch_template_ids
+        _selfhosted_fleets(serving, capacity, providers, tags, scope)
 
     policies = {name: a.policy_arns for name, a in access.endpoints.items()} if access else {}
-    federation = _federation(declaration, ctx, entra_tenant_id, tags, opts)
-    workloads = [
-        WorkloadAccess(
-            w.name,
-            tuple(w.aws_services),
-            tuple(w.aws_roles),
-            [arn for ep in w.endpoints for arn in policies.get(ep, [])],
-            entra=_entra_trust(w, federation, entra_tenant_id),
-            entra_tokens=w.federation.aws_to_azure is not None,
-        )
-        for w in spec.identity.workloads
-        if any(ep in policies for ep in w.endpoints) or w.federation.aws_to_azure is not None
-    ]
-    if workloads or spec.identity.ci is not None:
+    federation = _federation(declaration, ctx, entra_tenant_id, tags, opts) if parts.aws_identity else None
+    workloads = (
+        [
+            WorkloadAccess(
+                w.name,
+                tuple(w.aws_services),
+                tuple(w.aws_roles),
+                [arn for ep in w.endpoints for arn in policies.get(ep, [])],
+                entra=_entra_trust(w, federation, entra_tenant_id),
+                entra_tokens=w.federation.aws_to_azure is not None,
+            )
+            for w in spec.identity.workloads
+            if any(ep in policies for ep in w.endpoints) or w.federation.aws_to_azure is not None
+        ]
+        if parts.aws_identity
+        else []
+    )
+    if parts.aws_identity and (workloads or spec.identity.ci is not None):
         outbound = spec.identity.federation.aws_outbound
         identity = AwsIdentity(
             "aws-identity",
@@ -206,18 +216,18 @@ def build(declaration: Declaration, tags: dict[str, str], entra_tenant_id: str |
             ),
             opts,
         )
-        pulumi.export("aws_role_arns", identity.role_arns)
+        scope.exports["aws_role_arns"] = identity.role_arns
 
     if access is not None:
         # The invoke target of each endpoint (its application inference profile ARN) exists only after `pulumi up`;
         # exported beside `endpoints` so the rest of the contract stays readable at preview.
-        pulumi.export("aws_invoke_targets", {n: a.invoke_target for n, a in access.endpoints.items()})
+        scope.exports["aws_invoke_targets"] = {n: a.invoke_target for n, a in access.endpoints.items()}
     outbound_settings = spec.identity.federation.aws_outbound
     issuer: StrInput | None = None
-    if outbound_settings is not None:
+    if outbound_settings is not None and parts.aws_identity:
         issuer = outbound_settings.issuer or (federation.outbound_issuer if federation else None)
         if federation is not None and federation.outbound_issuer is not None:
-            pulumi.export("aws_outbound_issuer", federation.outbound_issuer)
+            scope.exports["aws_outbound_issuer"] = federation.outbound_issuer
     for w in spec.identity.workloads:
         foreign = [
             r
@@ -241,9 +251,9 @@ def build(declaration: Declaration, tags: dict[str, str], entra_tenant_id: str |
             "base_model": f"bedrock/{e.aws.invoke_id}",
         }
         for e in declaration.endpoints
-        if e.aws is not None
+        if e.aws is not None and parts.bedrock
     }
-    for route in routes:
+    for route in routes if parts.aws_serving else []:
         plane, _ = serving[route.pool]
         outputs[route.endpoint] = selfhosted_output(route, plane)
     return AwsResult(
@@ -303,6 +313,7 @@ def _selfhosted_endpoints(
     network: AwsNetwork | None,
     providers: dict[str, aws.Provider],
     tags: dict[str, str],
+    scope: Scope,
 ) -> dict[str, tuple[AwsServingEndpoint, AwsNetwork]]:
     """Per pool a self-hosted route uses: its serving plane, in the stack's VPC, or for a pool outside the stack's
     Region in a VPC of its own there (no Bedrock endpoints; the interface endpoints the fleet needs)."""
@@ -313,10 +324,10 @@ def _selfhosted_endpoints(
     retention = spec.aws.network.flow_log_retention_days if spec.aws.network else 365
     planes: dict[str, tuple[AwsServingEndpoint, AwsNetwork]] = {}
     for route in routes:
-        here, fleet_network, opts = ctx, network, with_provider(_provider(providers, spec, ctx.region))
+        here, fleet_network, opts = ctx, network, scope.opts(_provider(providers, spec, ctx.region, scope))
         if route.own_network is not None:
             here = AwsContext(ctx.partition, route.region, ctx.account, f"{ctx.prefix}-{route.pool}")
-            opts = with_provider(_provider(providers, spec, route.region))
+            opts = scope.opts(_provider(providers, spec, route.region, scope))
             fleet_network = AwsNetwork(
                 f"aws-serving-network-{route.pool}",
                 AwsNetworkArgs(
@@ -357,10 +368,10 @@ def _selfhosted_endpoints(
     return planes
 
 
-def _provider(providers: dict[str, aws.Provider], spec: Any, region: str) -> aws.Provider:
+def _provider(providers: dict[str, aws.Provider], spec: Any, region: str, scope: Scope) -> aws.Provider:
     """The explicit provider of `region` (the stack's own, or the one of a GPU pool's Region), created once."""
     if region not in providers:
-        providers[region] = aws_provider(f"aws-{region}", spec.aws.model_copy(update={"region": region}))
+        providers[region] = aws_provider(f"aws-{region}", spec.aws.model_copy(update={"region": region}), scope.opts())
     return providers[region]
 
 
@@ -369,6 +380,7 @@ def _selfhosted_fleets(
     capacity: GpuCapacity,
     providers: dict[str, aws.Provider],
     tags: dict[str, str],
+    scope: Scope,
 ) -> None:
     """The Auto Scaling group of each served pool, from the pool's launch template, inside its reservation."""
     for pool, (plane, fleet_network) in serving.items():
@@ -388,7 +400,7 @@ def _selfhosted_fleets(
                 target_group_arn=plane.target_group_arn,
                 tags=tags,
             ),
-            opts=with_provider(providers[plane.region]),
+            opts=scope.opts(providers[plane.region]),
         )
 
 

@@ -1,4 +1,4 @@
-"""The Azure half of the stack program: every Azure component the declaration asks for.
+"""The Azure half of the platform: every Azure component the declaration asks for (the parts in scope).
 
 Returns, per logical endpoint, what applications need to call it on Azure (the stack output `endpoints.<name>.azure`):
 the endpoint URL, the deployment or serverless-endpoint name, the route, the SKU and the processing class.
@@ -37,7 +37,7 @@ from crosscloud.components.azure.foundry import unique_subdomain
 from crosscloud.components.azure.identity import FederatedCredential, aws_role_credentials, github_actions_credentials
 from crosscloud.components.azure.serverless import ENDPOINT_SKU
 from crosscloud.components.azure.serving import AzureServing, AzureServingArgs, frontend_address
-from crosscloud.components.providers import azure_provider, with_provider
+from crosscloud.components.providers import azure_provider
 from crosscloud.components.serving_host import weights_prefix
 from crosscloud.components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint, StrInput
 from crosscloud.declaration import Declaration, ResolvedEndpoint
@@ -52,6 +52,7 @@ from crosscloud.declaration.spec import (
     AzureSettings,
     PlatformSpec,
 )
+from crosscloud.platform.scope import Scope
 
 OPENAI_FORMAT = "OpenAI"
 # The Entra ID scope of a token for Foundry's data plane (Azure OpenAI and Foundry Models inference:
@@ -67,9 +68,11 @@ def _digest(*parts: str, length: int = 8) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
-def provider(spec: PlatformSpec) -> azure_native.Provider | None:
+def provider(spec: PlatformSpec, scope: Scope) -> azure_native.Provider | None:
     """The stack's explicit Azure provider (created before either half, so the AWS half can read the tenant)."""
-    return azure_provider(f"azure-{spec.azure.location}", spec.azure) if spec.azure is not None else None
+    if spec.azure is None or not scope.parts.azure:
+        return None
+    return azure_provider(f"azure-{spec.azure.location}", spec.azure, scope.opts())
 
 
 def entra_tenant(spec: PlatformSpec, azure: azure_native.Provider | None) -> str | None:
@@ -88,18 +91,20 @@ def build(
     declaration: Declaration,
     tags: dict[str, str],
     provider: azure_native.Provider | None,
+    scope: Scope,
     outbound_issuer: StrInput | None = None,
     aws_role_arns: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """`outbound_issuer` and `aws_role_arns`: the AWS account's outbound federation issuer and the workload roles,
     for the federated credentials of workloads that sign in from AWS."""
     spec = declaration.spec
+    parts = scope.parts
     if spec.azure is None or provider is None:
         return {}
     settings = spec.azure
     project, stack = pulumi.get_project(), pulumi.get_stack()
     prod = spec.protect_stateful
-    opts = with_provider(provider)
+    opts = scope.opts(provider)
     rg_name = settings.resource_group or f"rg-{project}-{stack}"
     served = [e for e in declaration.endpoints if e.azure is not None]
     deployed = [e for e in served if e.azure is not None and e.azure.route == "deployment"]
@@ -129,8 +134,8 @@ def build(
         )
         rg_id: pulumi.Output[str] = network.resource_group_id
         rg: StrInput = network.resource_group_name
-        pulumi.export("azure_resource_group", network.resource_group_name)
-        pulumi.export("azure_vnet_id", network.vnet_id)
+        scope.exports["azure_resource_group"] = network.resource_group_name
+        scope.exports["azure_vnet_id"] = network.vnet_id
     else:
         group = azure_native.resources.ResourceGroup(
             "azure-rg",
@@ -140,7 +145,7 @@ def build(
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=prod)),
         )
         rg_id, rg = group.id, group.name
-        pulumi.export("azure_resource_group", group.name)
+        scope.exports["azure_resource_group"] = group.name
 
     def endpoint_for(zones: tuple[str, ...]) -> PrivateEndpoint | None:
         if network is None:
@@ -151,8 +156,8 @@ def build(
         )
 
     # -- diagnostics ---------------------------------------------------------------------------------------------
-    if settings.diagnostics.workspace_id is not None:
-        workspace_id: StrInput = settings.diagnostics.workspace_id
+    if settings.diagnostics.workspace_id is not None or not parts.azure_monitoring:
+        workspace_id: StrInput = settings.diagnostics.workspace_id or ""
     else:
         workspace_id = AzureMonitoring(
             "azure-monitoring",
@@ -170,7 +175,7 @@ def build(
 
     # -- Foundry account, projects, deployments -------------------------------------------------------------------
     foundry: AzureFoundry | None = None
-    if deployed:
+    if deployed and parts.foundry:
         cmk = _cmk(settings, rg, tags, opts)
         catalog = load_catalog()
         deployments = []
@@ -224,7 +229,7 @@ def build(
     for e in serverless:
         assert e.azure is not None
         by_region[e.azure.region].append(e)
-    for region, endpoints in sorted(by_region.items()):
+    for region, endpoints in sorted(by_region.items()) if parts.foundry else []:
         if tenant_id is None:
             config = azure_native.authorization.get_client_config_output(opts=pulumi.InvokeOptions(provider=provider))
             tenant_id = config.tenant_id
@@ -253,7 +258,7 @@ def build(
     # -- GPU capacity ------------------------------------------------------------------------------------------
     groups: dict[str, pulumi.Output[str]] = {}
     for gpu in spec.gpu:
-        if gpu.cloud != "azure":
+        if gpu.cloud != "azure" or not parts.azure_gpu:
             continue
         kind: Literal["targeted", "block"] = "block" if gpu.reservation_type == "block" else "targeted"
         groups[gpu.name] = AzureGpuCapacity(
@@ -272,12 +277,14 @@ def build(
             ),
             opts=opts,
         ).group_id
-    fleets = _selfhosted(routes, network, groups, workspace_id, rg, rg_name, tags, prod, opts)
+    fleets = (
+        _selfhosted(routes, network, groups, workspace_id, rg, rg_name, tags, prod, opts) if parts.azure_serving else {}
+    )
 
     # -- identities --------------------------------------------------------------------------------------------
     names = {e.name: e for e in served}
     identities: list[IdentitySpec] = []
-    for workload in spec.identity.workloads:
+    for workload in spec.identity.workloads if parts.azure_identity else []:
         grants = _grants([names[n] for n in workload.endpoints if n in names], foundry, hubs)
         federated: tuple[FederatedCredential, ...] = ()
         outward = workload.federation.aws_to_azure
@@ -287,7 +294,7 @@ def build(
             subjects = [aws_role_arns[workload.name], *outward.roles]
             federated = aws_role_credentials(outbound_issuer, subjects)
         identities.append(IdentitySpec(name=f"workload-{workload.name}", grants=grants, federated=federated))
-    if spec.identity.ci is not None:
+    if spec.identity.ci is not None and parts.azure_identity:
         ci = spec.identity.ci
         identities.append(
             IdentitySpec(
@@ -310,17 +317,16 @@ def build(
             ),
             opts=opts,
         )
-        pulumi.export("azure_identity_client_ids", identity.client_ids)
-        pulumi.export(
-            "azure_identity_principal_ids",
-            {
-                key: _checked_principal(key, principal, declared.get(key))
-                for key, principal in identity.principal_ids.items()
-            },
-        )
+        scope.exports["azure_identity_client_ids"] = identity.client_ids
+        scope.exports["azure_identity_principal_ids"] = {
+            key: _checked_principal(key, principal, declared.get(key))
+            for key, principal in identity.principal_ids.items()
+        }
 
-    outputs = {e.name: _endpoint_output(e, foundry, hubs) for e in served}
-    outputs |= {route.endpoint: selfhosted_output(route, fleets[route.endpoint]) for route in routes}
+    outputs = {e.name: _endpoint_output(e, foundry, hubs) for e in served if parts.foundry}
+    outputs |= {
+        route.endpoint: selfhosted_output(route, fleets[route.endpoint]) for route in routes if route.endpoint in fleets
+    }
     return outputs
 
 
