@@ -17,9 +17,7 @@ def aws_provider(name: str, settings: AwsSettings, opts: pulumi.ResourceOptions 
 def azure_provider(
     name: str, settings: AzureSettings, opts: pulumi.ResourceOptions | None = None
 ) -> azure_native.Provider:
-    return azure_native.Provider(
-        name, location=settings.location, subscription_id=settings.subscription_id, opts=opts
-    )
+    return azure_native.Provider(name, location=settings.location, subscription_id=settings.subscription_id, opts=opts)
 
 
 def with_provider(provider: pulumi.ProviderResource) -> pulumi.ResourceOptions:

@@ -1,19 +1,19 @@
 """The stack declaration as component inputs: the same keys as `Pulumi.<stack>.yaml` (`crosscloud:<key>` without the
 namespace), typed so the component provider can infer a schema for every Pulumi language.
 
-What the SDK's schema inference understands shapes this module: `TypedDict`s of plain types, lists,
-`dict[str, ...]`, nested TypedDicts and `str` enums, with real (not string) annotations, so this module must not use
+What the SDK's schema inference understands shapes this module: `TypedDict`s of plain types, lists, `dict[str, ...]`,
+nested TypedDicts and `str` enums (`StrEnum`), with real (not string) annotations, so this module must not use
 `from __future__ import annotations`. Dates and CIDRs are strings here; the pydantic models of
 `crosscloud.declaration.spec` validate everything (ranges, patterns, the catalog) once the inputs arrive, so the rules
 live in one place. The types are plain, not `pulumi.Input`: a declaration is checked before any resource exists, so
 every value must be known when the component is constructed.
 """
 
-from enum import Enum
+from enum import StrEnum
 from typing import NotRequired, TypedDict
 
 
-class Environment(str, Enum):
+class Environment(StrEnum):
     """What the stack is: prod protects stateful resources and refuses what only a dev stack may do."""
 
     DEV = "dev"
@@ -21,30 +21,30 @@ class Environment(str, Enum):
     PROD = "prod"
 
 
-class Cloud(str, Enum):
+class Cloud(StrEnum):
     AWS = "aws"
     AZURE = "azure"
 
 
-class ContentFilterStrength(str, Enum):
+class ContentFilterStrength(StrEnum):
     LOW = "LOW"
     MEDIUM = "MEDIUM"
     HIGH = "HIGH"
 
 
-class PiiAction(str, Enum):
+class PiiAction(StrEnum):
     BLOCK = "BLOCK"
     ANONYMIZE = "ANONYMIZE"
 
 
-class AwsRoute(str, Enum):
+class AwsRoute(StrEnum):
     """How AWS serves an endpoint: Bedrock (default) or the model's open weights on a GPU pool."""
 
     BEDROCK = "bedrock"
     SELFHOSTED = "selfhosted"
 
 
-class AzureRoute(str, Enum):
+class AzureRoute(StrEnum):
     """How Azure serves an endpoint: a Foundry deployment, a serverless API endpoint or self-hosted open weights."""
 
     DEPLOYMENT = "deployment"
@@ -52,14 +52,14 @@ class AzureRoute(str, Enum):
     SELFHOSTED = "selfhosted"
 
 
-class Commitment(str, Enum):
+class Commitment(StrEnum):
     """A Bedrock provisioned-throughput term (neither can be cancelled)."""
 
     ONE_MONTH = "OneMonth"
     SIX_MONTHS = "SixMonths"
 
 
-class DnsMode(str, Enum):
+class DnsMode(StrEnum):
     """Who owns the Private Link DNS zones: crosscloud, the platform team (their zone IDs), or their Azure Policy."""
 
     CREATE = "create"
@@ -67,7 +67,7 @@ class DnsMode(str, Enum):
     POLICY = "policy"
 
 
-class FoundryContentFilter(str, Enum):
+class FoundryContentFilter(StrEnum):
     """The severity from which the Foundry RAI policy blocks prompts and completions."""
 
     LOW = "Low"
@@ -75,7 +75,7 @@ class FoundryContentFilter(str, Enum):
     HIGH = "High"
 
 
-class Reservation(str, Enum):
+class Reservation(StrEnum):
     """`on-demand` and `capacity-block` on AWS, `targeted` and `block` on Azure."""
 
     ON_DEMAND = "on-demand"
@@ -84,7 +84,7 @@ class Reservation(str, Enum):
     BLOCK = "block"
 
 
-class PriceKind(str, Enum):
+class PriceKind(StrEnum):
     EC2_ON_DEMAND = "ec2-on-demand"
     EC2_CAPACITY_BLOCK = "ec2-capacity-block"
     AZURE_VM = "azure-vm"
@@ -92,13 +92,13 @@ class PriceKind(str, Enum):
     BEDROCK_PROVISIONED = "bedrock-provisioned"
 
 
-class PriceUnit(str, Enum):
+class PriceUnit(StrEnum):
     INSTANCE_HOUR = "instance-hour"
     PTU_HOUR = "ptu-hour"
     MODEL_UNIT_HOUR = "model-unit-hour"
 
 
-class PriceTerm(str, Enum):
+class PriceTerm(StrEnum):
     HOURLY = "hourly"
     ONE_MONTH = "OneMonth"
     SIX_MONTHS = "SixMonths"

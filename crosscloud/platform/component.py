@@ -54,8 +54,12 @@ class _Declared(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DeclarationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         token = f"{PACKAGE}:index:{type(self).__name__}"
-        declaration = check(args, f"{token} {name}")
-        self._refuse(declaration, f"{token} {name}")
+        try:
+            declaration = check(args, f"{token} {name}")
+            self._refuse(declaration, f"{token} {name}")
+        except DeclarationInputError as exc:
+            # Raised afresh here: a provider host shows the frames of the error's traceback after its message.
+            raise DeclarationInputError(exc.issues) from None
         super().__init__(token, name, None, opts)
         scope = Scope(parent=self, parts=self._parts, moved=self._moved)
         build(declaration, scope)
