@@ -347,3 +347,22 @@ def test_the_packs_are_found_in_a_checkout_and_as_package_data(tmp_path: Path, m
     monkeypatch.setattr(policies, "INSTALLED_PACKS", installed)
     assert policies.pack_root() == installed, "an installed wheel's packs come first"
     assert json.dumps([p.name for p in policies.pack_folders()]) == json.dumps([p.name for p in checkout])
+
+
+def test_the_picture_looks_through_the_platform(project: Project) -> None:
+    """`crosscloud graph` shows the per-cloud components, as before the platform component: no `index` cloud, and a
+    resource the platform holds directly (the resource group of a stack without a VNet) stands on its own."""
+    from crosscloud.evidence.graph import mermaid
+
+    picture = mermaid(shipped(project, "prod"))
+    assert "CrossCloudPlatform" not in picture and 'subgraph index["index"]' not in picture
+    assert '["aws-bedrock: BedrockAccess (18 resources)"]' in picture
+
+    def program() -> None:
+        from crosscloud.platform import AzureGpuCapacity
+
+        AzureGpuCapacity("gpu", {"residency": "eu", "azure": {"location": "swedencentral"}})
+
+    resources = record(program)
+    graph = Graph(project="proj", stack="dev", config={}, resources=resources, outputs={})
+    assert '["azure-rg: ResourceGroup, in swedencentral"]' in mermaid(graph)
