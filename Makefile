@@ -12,7 +12,7 @@ RUN := $(UV) run --frozen --no-sync
 # (PYTHONDONTWRITEBYTECODE=1, common in CI images), ~840 modules were otherwise recompiled on every run.
 .venv/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen --compile-bytecode --quiet
-	.venv/bin/python -m compileall -q crosscloud components policies stacks
+	.venv/bin/python -m compileall -q crosscloud policies stacks
 	@touch $@
 
 ## The main job: offline preview of the dev stack on both clouds, with policy results.
@@ -28,7 +28,7 @@ cli: .venv/.synced
 
 ## Self-contained copies of the policy packs (rules and catalog vendored) for `pulumi policy publish`: dist/packs/<pack>.
 packs: .venv/.synced
-	$(RUN) python -m policies.build
+	$(RUN) python -m crosscloud.policies.build
 
 ## The test suite (the same command CI runs).
 test: .venv/.synced

@@ -63,11 +63,11 @@ import ipaddress
 
 import pulumi
 
-from components.aws import AwsContext, AwsNetwork, AwsNetworkArgs
-from components.azure import AzureNetwork, AzureNetworkArgs
-from components.declaration import load_from_pulumi
-from components.providers import aws_provider, azure_provider, with_provider
-from components.standard import stack_tags
+from crosscloud.components.aws import AwsContext, AwsNetwork, AwsNetworkArgs
+from crosscloud.components.azure import AzureNetwork, AzureNetworkArgs
+from crosscloud.components.declaration import load_from_pulumi
+from crosscloud.components.providers import aws_provider, azure_provider, with_provider
+from crosscloud.components.standard import stack_tags
 from crosscloud.declaration.spec import FOUNDRY_DNS_ZONES
 
 COPIES = {copies}
@@ -150,7 +150,7 @@ def make_noop_pack(root: Path, resource_policies: int, stack_policies: int) -> P
 
 def policy_counts() -> tuple[int, int]:
     """How many resource and stack policies crosscloud-residency has, so the floor pack has as many."""
-    from policies.rules.residency import RULES
+    from crosscloud.policies.rules.residency import RULES
 
     stack = sum(1 for rule in RULES if rule.check_stack is not None)
     return len(RULES) - stack, stack

@@ -36,7 +36,7 @@ def test_preview_dev_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert "crosscloud:aws:Network  aws-network" in out and "crosscloud:azure:Network  azure-network" in out
     assert "aws: 103" in out and "azure: 49" in out
     assert not [line for line in out.splitlines() if line.lstrip().startswith("[")], "a clean stack shows no finding"
-    assert "No policy violations in 169 resources." in out
+    assert "No policy violations in 170 resources." in out
     assert "deferred to `pulumi up`" not in out, "every dev document is known at preview"
     # the endpoint contract, as a table
     table = out.split("\nEndpoints:\n", 1)[1].split("\n\n", 1)[0].splitlines()
@@ -129,7 +129,7 @@ def test_check_formats(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert text.startswith("## crosscloud policy check: `crosscloud/dev` ✅ compliant")
         assert "**0 mandatory**" in text
     else:
-        assert "No policy violations in 169 resources." in text
+        assert "No policy violations in 170 resources." in text
 
 
 def test_bad_config_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ import ipaddress
 import pulumi
 import pytest
 
-from components.azure import AzureNetwork, AzureNetworkArgs
-from components.providers import azure_provider, with_provider
-from components.standard import stack_tags
+from crosscloud.components.azure import AzureNetwork, AzureNetworkArgs
+from crosscloud.components.providers import azure_provider, with_provider
+from crosscloud.components.standard import stack_tags
 from crosscloud.declaration.spec import AzureSettings
 from crosscloud.engine.graph import Resource
 from crosscloud.engine.synth import record
@@ -72,7 +72,7 @@ def test_stack_tags_add_traceability() -> None:
 
 
 def test_program_config_error_is_a_clean_run_error() -> None:
-    from components.declaration import load_from_pulumi
+    from crosscloud.components.declaration import load_from_pulumi
 
     pulumi.runtime.set_all_config({"crosscloud:residency": "mars", "crosscloud:environment": "dev"}, [])
     try:
@@ -84,7 +84,7 @@ def test_program_config_error_is_a_clean_run_error() -> None:
 
 def test_program_refuses_crosscloud_keys_set_as_secrets() -> None:
     """`pulumi config set --secret crosscloud:tags ...` reaches the program in plain text: refused, not tagged."""
-    from components.declaration import load_from_pulumi
+    from crosscloud.components.declaration import load_from_pulumi
 
     config = {"crosscloud:residency": "eu", "crosscloud:environment": "dev", "crosscloud:tags": '{"owner": "x"}'}
     pulumi.runtime.set_all_config(config, ["crosscloud:tags"])

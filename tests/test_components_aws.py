@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from components.aws import (
+from crosscloud.catalog import Catalog
+from crosscloud.components.aws import (
     AwsContext,
     AwsIdentity,
     AwsIdentityArgs,
@@ -24,8 +25,7 @@ from components.aws import (
     InvocationLoggingArgs,
     WorkloadAccess,
 )
-from components.providers import aws_provider, with_provider
-from crosscloud.catalog import Catalog
+from crosscloud.components.providers import aws_provider, with_provider
 from crosscloud.declaration.spec import (
     AwsGuardrail,
     AwsInvocationLogging,

@@ -6,9 +6,9 @@ import ipaddress
 
 import pytest
 
-from components.aws import AwsNetwork, AwsNetworkArgs
-from components.aws.context import AwsContext
-from components.providers import aws_provider, with_provider
+from crosscloud.components.aws import AwsNetwork, AwsNetworkArgs
+from crosscloud.components.aws.context import AwsContext
+from crosscloud.components.providers import aws_provider, with_provider
 from crosscloud.declaration.spec import AwsSettings
 from crosscloud.engine.synth import record
 

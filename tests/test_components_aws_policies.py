@@ -11,14 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.aws.documents import (
+from crosscloud.catalog import Catalog, load_catalog
+from crosscloud.components.aws.documents import (
     INVOKE_ACTIONS,
     application_profile_document,
     guardrail_requirement_document,
     model_access_document,
     model_resources,
 )
-from crosscloud.catalog import Catalog, load_catalog
 from crosscloud.declaration import pulumi_config_map, read_stack_file
 from crosscloud.declaration.checks import check_declaration
 from crosscloud.declaration.spec import PlatformSpec

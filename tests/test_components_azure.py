@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 import crosscloud.engine.synth as synth
-from components.azure import (
+from crosscloud.components.azure import (
     AzureFoundry,
     AzureFoundryArgs,
     AzureGpuCapacity,
@@ -29,12 +29,12 @@ from components.azure import (
     IdentitySpec,
     ServerlessModel,
 )
-from components.azure import gpu as gpu_module
-from components.azure.identity import github_actions_credentials
-from components.azure.interfaces import assignment_name
-from components.azure.roles import BUILTIN_ROLES
-from components.providers import azure_provider, with_provider
-from components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint
+from crosscloud.components.azure import gpu as gpu_module
+from crosscloud.components.azure.identity import github_actions_credentials
+from crosscloud.components.azure.interfaces import assignment_name
+from crosscloud.components.azure.roles import BUILTIN_ROLES
+from crosscloud.components.providers import azure_provider, with_provider
+from crosscloud.components.standard import CustomerManagedKey, Diagnostics, PrivateEndpoint
 from crosscloud.declaration.spec import FOUNDRY_DNS_ZONES, ML_DNS_ZONES, AzureSettings
 from crosscloud.engine.graph import UNKNOWN, Resource
 from crosscloud.engine.synth import DEFAULT_SUBSCRIPTION_ID, record

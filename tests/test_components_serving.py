@@ -14,8 +14,8 @@ import pulumi_azure_native as azure_native
 import pytest
 import yaml
 
-from components import serving_host
-from components.azure.serving import _on_curve, frontend_address, unheld_ssh_key
+from crosscloud.components import serving_host
+from crosscloud.components.azure.serving import _on_curve, frontend_address, unheld_ssh_key
 from crosscloud.declaration import load_declaration, pulumi_config_map, read_stack_file
 from crosscloud.declaration.selfhosted import SelfHostedRoute
 from crosscloud.engine.graph import UNKNOWN, Graph, Resource
@@ -353,10 +353,10 @@ def test_the_unheld_ssh_key_is_a_stable_ed25519_point() -> None:
 
 
 def test_a_capacity_block_fleet_template_keeps_the_block_market_type() -> None:
-    from components.aws import GpuCapacity, GpuCapacityArgs
-    from components.aws.context import AwsContext
-    from components.aws.gpu import FleetLaunch
-    from components.providers import aws_provider, with_provider
+    from crosscloud.components.aws import GpuCapacity, GpuCapacityArgs
+    from crosscloud.components.aws.context import AwsContext
+    from crosscloud.components.aws.gpu import FleetLaunch
+    from crosscloud.components.providers import aws_provider, with_provider
     from crosscloud.declaration.spec import AwsSettings, GpuReservation
     from crosscloud.engine.synth import record
 

@@ -210,8 +210,8 @@ def test_prices_refresh_without_network_fails_in_one_line(
 def test_a_github_environment_changes_the_deploy_subject_on_both_clouds() -> None:
     """A job that names a GitHub environment carries `repo:<repo>:environment:<name>` as its OIDC subject (GitHub's
     OIDC reference), so the deploy role and the branch credential trust that subject when `ci.environment` is set."""
-    from components.aws.iam import github_subjects
-    from components.azure.identity import github_actions_credentials
+    from crosscloud.components.aws.iam import github_subjects
+    from crosscloud.components.azure.identity import github_actions_credentials
     from crosscloud.declaration.spec import GithubCi
 
     branch = GithubCi(github_repository="acme/ml", branch="main")

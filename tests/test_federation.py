@@ -11,19 +11,19 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.aws import AwsContext, AwsIdentity, AwsIdentityArgs, WorkloadAccess
-from components.aws.federation import (
+from crosscloud.cli import main
+from crosscloud.components.aws import AwsContext, AwsIdentity, AwsIdentityArgs, WorkloadAccess
+from crosscloud.components.aws.federation import (
     AwsFederation,
     AwsFederationArgs,
     ci_federation_document,
     entra_provider_arn,
     entra_token_document,
 )
-from components.aws.iam import EntraTrust, workload_role_arn
-from components.azure import AzureIdentity, AzureIdentityArgs, IdentitySpec
-from components.azure.identity import FederatedCredential, aws_role_credentials
-from components.providers import aws_provider, with_provider
-from crosscloud.cli import main
+from crosscloud.components.aws.iam import EntraTrust, workload_role_arn
+from crosscloud.components.azure import AzureIdentity, AzureIdentityArgs, IdentitySpec
+from crosscloud.components.azure.identity import FederatedCredential, aws_role_credentials
+from crosscloud.components.providers import aws_provider, with_provider
 from crosscloud.declaration.spec import AwsSettings
 from crosscloud.engine.graph import UNKNOWN, Resource
 from crosscloud.engine.synth import record

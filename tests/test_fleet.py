@@ -489,7 +489,7 @@ def test_the_warm_parent_imports_the_subpackages_a_program_names(tmp_path: Path)
     program = tmp_path / "program"
     program.mkdir()
     (program / "__main__.py").write_text(
-        "import pulumi_aws as cloud\nfrom pulumi_azure_native import privatedns\nimport components\n"
+        "import pulumi_aws as cloud\nfrom pulumi_azure_native import privatedns\nimport crosscloud.platform\n"
         "cloud.sqs.Queue('q')\n",
         encoding="utf-8",
     )

@@ -12,10 +12,10 @@ from crosscloud.engine.check import check_graph
 from crosscloud.engine.graph import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, Resource
 from crosscloud.engine.project import Project
 from crosscloud.engine.violations import CheckResult
-from policies.rules import serving
-from policies.rules.base import ResourceView, RuleContext
-from policies.rules.residency import RULES, check_aws_region
-from policies.rules.where import aws_region_of
+from crosscloud.policies.rules import serving
+from crosscloud.policies.rules.base import ResourceView, RuleContext
+from crosscloud.policies.rules.residency import RULES, check_aws_region
+from crosscloud.policies.rules.where import aws_region_of
 from tests.graphs import graph, provider, resource
 
 ACCOUNT = "123456789012"
@@ -481,8 +481,8 @@ def test_an_unknown_iam_document_is_deferred_only_at_preview(monkeypatch: pytest
     does not defer fails closed at preview as well."""
     from crosscloud.catalog import load_catalog
     from crosscloud.engine.graph import UNKNOWN
-    from policies.rules.base import ResourceView, RuleContext, evaluate
-    from policies.rules.residency import AWS_REGION_ALLOWED, IAM_NO_GLOBAL_INFERENCE_GRANT
+    from crosscloud.policies.rules.base import ResourceView, RuleContext, evaluate
+    from crosscloud.policies.rules.residency import AWS_REGION_ALLOWED, IAM_NO_GLOBAL_INFERENCE_GRANT
 
     catalog = load_catalog()
     ctx = RuleContext(catalog=catalog, residency=catalog.residency("eu"), residency_name="eu", config={})
@@ -501,7 +501,7 @@ def test_an_unknown_iam_document_is_deferred_only_at_preview(monkeypatch: pytest
 def test_deferred_documents_match_between_engine_and_rules() -> None:
     """The engine's note names the documents the rules defer: one list, kept equal here (the engine imports no rule)."""
     from crosscloud.engine.check import DEFERRED_DOCUMENT_INPUTS
-    from policies.rules.base import DOCUMENT_PROPERTIES
+    from crosscloud.policies.rules.base import DOCUMENT_PROPERTIES
 
     assert DEFERRED_DOCUMENT_INPUTS == DOCUMENT_PROPERTIES
 
@@ -510,8 +510,8 @@ def test_stack_rules_defer_the_same_documents(monkeypatch: pytest.MonkeyPatch) -
     """guardrail-attached and ai-diagnostics-enabled read IAM documents too: the same deferral, not a failure."""
     from crosscloud.catalog import load_catalog
     from crosscloud.engine.graph import UNKNOWN
-    from policies.rules.base import ResourceView, RuleContext, StackView
-    from policies.rules.security import check_diagnostics, check_guardrails
+    from crosscloud.policies.rules.base import ResourceView, RuleContext, StackView
+    from crosscloud.policies.rules.security import check_diagnostics, check_guardrails
 
     catalog = load_catalog()
     ctx = RuleContext(catalog=catalog, residency=catalog.residency("eu"), residency_name="eu", config={})

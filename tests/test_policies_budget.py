@@ -15,8 +15,8 @@ from crosscloud.catalog import load_catalog
 from crosscloud.engine.check import check_graph
 from crosscloud.engine.graph import Graph, Resource
 from crosscloud.engine.project import Project
-from policies.rules.base import ResourceView, RuleContext, StackView
-from policies.rules.capacity import BLOCK_TAG, check_budget
+from crosscloud.policies.rules.base import ResourceView, RuleContext, StackView
+from crosscloud.policies.rules.capacity import BLOCK_TAG, check_budget
 from tests.graphs import graph, provider, resource
 
 RULE = "monthly-commitment-within-budget"

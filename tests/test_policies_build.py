@@ -1,4 +1,4 @@
-"""`python -m policies.build` makes each pack self-contained: a copy of the built folder, alone outside the
+"""`python -m crosscloud.policies.build` makes each pack self-contained: a copy of the built folder, alone outside the
 repository, with an interpreter that has the pack's requirements but NOT the crosscloud project, runs over gRPC and
 reports what the repository's pack reports."""
 
@@ -14,7 +14,7 @@ import yaml
 
 from crosscloud.engine.check import check_graph
 from crosscloud.engine.project import Project
-from policies.build import main as build_main
+from crosscloud.policies.build import main as build_main
 from tests.graphs import graph, provider, resource
 from tests.test_policies import SONNET
 
@@ -39,7 +39,10 @@ def test_built_pack_runs_alone(project: Project, tmp_path: Path) -> None:
     requirements = (alone / "requirements.txt").read_text().splitlines()
     assert any(line.startswith("pulumi-policy==") for line in requirements)
     assert (alone / "crosscloud" / "catalog" / "data" / "models.yaml").is_file()
-    assert (alone / "policies" / "rules" / "residency.py").is_file()
+    assert (alone / "crosscloud" / "policies" / "rules" / "residency.py").is_file()
+    assert not (alone / "policies").exists(), (
+        "one import path: the rules are crosscloud.policies.rules, as in the project"
+    )
 
     python = isolated_venv(alone / "venv")
     probe = subprocess.run([str(python), "-c", "import crosscloud"], cwd=tmp_path, capture_output=True)

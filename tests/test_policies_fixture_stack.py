@@ -15,9 +15,9 @@ from crosscloud.engine.policy_config import read_policy_config
 from crosscloud.engine.project import Project, find_project
 from crosscloud.engine.synth import synthesize
 from crosscloud.engine.violations import CheckResult
+from crosscloud.policies.rules import portability, residency, serving
 from crosscloud.reports.markdown import render_markdown
 from crosscloud.reports.sarif import render_sarif
-from policies.rules import portability, residency, serving
 from tests.conftest import FIXTURES
 from tests.test_reports import assert_valid_sarif
 

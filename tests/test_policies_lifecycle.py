@@ -15,8 +15,8 @@ from crosscloud.catalog.loader import DATA_DIR
 from crosscloud.engine.check import check_graph
 from crosscloud.engine.graph import UNKNOWN
 from crosscloud.engine.project import Project
-from policies.rules.base import ResourceView, RuleContext, evaluate
-from policies.rules.lifecycle import MODEL_LIFECYCLE, MODEL_LIFECYCLE_WINDOW, check_retired, check_window
+from crosscloud.policies.rules.base import ResourceView, RuleContext, evaluate
+from crosscloud.policies.rules.lifecycle import MODEL_LIFECYCLE, MODEL_LIFECYCLE_WINDOW, check_retired, check_window
 from tests.graphs import graph, provider, resource
 
 DEPLOYMENT = "azure-native:cognitiveservices:Deployment"

@@ -14,7 +14,7 @@ from crosscloud.engine.graph import UNKNOWN, Graph, Resource
 from crosscloud.engine.policy_config import read_policy_config
 from crosscloud.engine.project import Project
 from crosscloud.engine.violations import CheckResult
-from policies.rules import capacity, governance, lifecycle, portability, security, serving
+from crosscloud.policies.rules import capacity, governance, lifecycle, portability, security, serving
 from tests.graphs import graph, provider, resource
 from tests.test_policies import SONNET, arn, by_resource, deployment, iam_policy, with_deps
 
@@ -381,8 +381,8 @@ def test_policy_config_files_per_stack(project: Project, stack: str, level: str)
 
 def test_shipped_config_keys_are_declared(project: Project) -> None:
     """Every per-policy setting in the config files is a property of that policy's config schema."""
-    from policies.rules.base import COMMON_CONFIG
-    from policies.rules.residency import RULES as RESIDENCY
+    from crosscloud.policies.rules.base import COMMON_CONFIG
+    from crosscloud.policies.rules.residency import RULES as RESIDENCY
 
     rules = {r.id: r for r in (*RESIDENCY, *portability.RULES, *security.RULES, *capacity.RULES, *governance.RULES)}
     for path in Path(project.root / "policies" / "config").glob("*/*.json"):

@@ -18,7 +18,7 @@ from crosscloud.engine.graph import UNKNOWN, Resource
 from crosscloud.engine.policy_config import parse_policy_config
 from crosscloud.engine.project import Project
 from crosscloud.engine.violations import CheckResult
-from policies.rules import residency, serving
+from crosscloud.policies.rules import residency, serving
 from tests.graphs import graph, provider
 from tests.graphs import resource as _resource
 
@@ -56,7 +56,7 @@ class Case:
         return f"{self.name}-ok"
 
 
-# -- AWS: a served reservation, as components/aws/serving.py builds it ---------------------------------------------
+# -- AWS: a served reservation, as crosscloud/components/aws/serving.py builds it ---------------------------------
 
 
 def aws_fleet(name: str, **change: Any) -> list[Resource]:

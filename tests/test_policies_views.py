@@ -7,7 +7,7 @@ from typing import Any
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policies.rules.base import PlainOnDemand, get, plain
+from crosscloud.policies.rules.base import PlainOnDemand, get, plain
 
 WIRE = {
     "location": "westeurope",
@@ -50,7 +50,7 @@ def test_a_pack_is_ready_to_serve_with_its_catalog_read_and_its_heap_frozen() ->
     import gc
 
     from crosscloud.catalog.loader import _load
-    from policies.rules import ready_to_serve
+    from crosscloud.policies.rules import ready_to_serve
 
     _load.cache_clear()
     try:

@@ -24,7 +24,7 @@ from crosscloud.engine.check import PackRun, check_graph
 from crosscloud.engine.graph import UNKNOWN, Resource
 from crosscloud.engine.project import Project
 from crosscloud.engine.violations import CheckResult
-from policies.rules import residency
+from crosscloud.policies.rules import residency
 from tests.graphs import graph, provider
 from tests.graphs import resource as _resource
 

@@ -65,3 +65,18 @@ def test_graph_keeps_every_alias_the_program_declared() -> None:
             ":ResourceGroup::rg"
         )
     assert by_name["dynamic"].aliases == ["urn:pulumi:dev::proj::aws:s3/bucket:Bucket::old"], "left to the SDK"
+
+
+def _nested() -> None:
+    outer = pulumi.ComponentResource("my:index:Outer", "outer")
+    inner = pulumi.ComponentResource("my:index:Inner", "inner", opts=pulumi.ResourceOptions(parent=outer))
+    pulumi.CustomResource("aws:s3/bucket:Bucket", "b", {}, pulumi.ResourceOptions(parent=inner))
+
+
+def test_urns_carry_every_ancestors_type_as_the_engine_does() -> None:
+    """The engine's generateURN prefixes the parent's whole qualified type; the SDK mock keeps only the parent's own
+    type, which would name a third-level resource as if it sat one level higher."""
+    resources, _ = synth.record("proj", "dev", {}, _nested)
+    urns = {r.name: r.urn for r in resources}
+    assert urns["inner"] == "urn:pulumi:dev::proj::my:index:Outer$my:index:Inner::inner"
+    assert urns["b"] == "urn:pulumi:dev::proj::my:index:Outer$my:index:Inner$aws:s3/bucket:Bucket::b"

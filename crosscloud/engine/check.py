@@ -124,7 +124,8 @@ class StartedPacks:
 
 
 # Inputs holding a policy document (IAM, VPC endpoint and inline role policies). The packs leave an unknown one to
-# `pulumi up` (policies/rules/base.py DOCUMENT_PROPERTIES; a test keeps the two lists equal), so the run says so once.
+# `pulumi up` (crosscloud/policies/rules/base.py DOCUMENT_PROPERTIES; a test keeps the two lists equal), so the run
+# says so once.
 DEFERRED_DOCUMENT_INPUTS = ("policy", "inlinePolicies")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import yaml
 
 from crosscloud.declaration import ConfigIssue, DeclarationError, bounded_yaml
+from crosscloud.policies import pack_folders
 
 POLICY_PACK_FILE = "PulumiPolicy.yaml"
 
@@ -35,11 +35,9 @@ class Project:
 
 
 def shipped_packs() -> list[Path]:
-    """The packs crosscloud ships (every folder of the `policies` package with a PulumiPolicy.yaml): what checks a
-    project that has no policies/ folder of its own."""
-    spec = importlib.util.find_spec("policies")
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    return sorted(p.parent.resolve() for folder in locations[:1] for p in Path(folder).glob(f"*/{POLICY_PACK_FILE}"))
+    """The packs crosscloud ships (`crosscloud.policies.pack_folders()`: the package data of an installed crosscloud,
+    or the checkout's policies/ folder): what checks a project that has no policies/ folder of its own."""
+    return [p.resolve() for p in pack_folders()]
 
 
 def read_yaml_file(path: Path) -> Any:

@@ -64,8 +64,9 @@ def _package_dir(name: str) -> Path | None:
     return Path(locations[0]).resolve() if locations else None
 
 
-# crosscloud's own code: a failure whose innermost frame of ours is here is our failure, not the program's.
-OUR_PACKAGES = tuple(d for d in (_package_dir(n) for n in ("crosscloud", "components", "policies")) if d is not None)
+# crosscloud's own code (components and rules included): a failure whose innermost frame of ours is here is our
+# failure, not the program's.
+OUR_PACKAGES = tuple(d for d in (_package_dir(n) for n in ("crosscloud",)) if d is not None)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -223,10 +224,13 @@ class RecordingMonitor(mocks.MockMonitor):
         self.default_providers: dict[str, Resource] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # The engine leaves the root Stack's type out of its children's URNs.
-        if parent and parent.split("::")[2] == STACK_TYPE:
-            parent = ""
-        return super().make_urn(parent, type_, name)
+        # As the engine's generateURN: the parent's whole qualified type (every ancestor's type, joined by `$`)
+        # prefixes the resource's, and the root Stack's type is left out. (The SDK's mock keeps only the parent's own
+        # type, which is wrong below the second level.)
+        qualified = parent.split("::")[2] if parent else ""
+        if qualified and qualified != STACK_TYPE:
+            type_ = f"{qualified}${type_}"
+        return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         provider = _provider_urn(request.provider)

@@ -1,6 +1,6 @@
 """The commitments a declaration makes, named as the resources the program creates for them.
 
-The capacity pack reads the same commitments from the resources themselves (policies/rules/capacity.py); both price
+The capacity pack reads the same commitments from the resources themselves (its capacity rules); both price
 them with crosscloud.catalog.prices, and a test checks that the two agree on the shipped stacks.
 """
 

@@ -61,12 +61,20 @@ def _where(resource: Resource, by_urn: dict[str, Resource]) -> str:
 def mermaid(graph: Graph) -> str:
     """Components (and resources registered outside any component) per cloud, then the endpoints."""
     by_urn = graph.by_urn()
+    # crosscloud's declaration components (crosscloud:index:*, CrossCloudPlatform) only hold the per-cloud ones: the
+    # picture looks through them.
+    wrappers = {r.urn for r in graph.resources if not r.custom and r.type.startswith("crosscloud:index:")}
+
+    def outside_components(r: Resource) -> bool:
+        return r.parent is None or r.parent in wrappers or by_urn.get(r.parent, r).type == STACK_TYPE
+
     nodes = [
         r
         for r in graph.resources
         if r.type != STACK_TYPE
         and not r.type.startswith("pulumi:providers:")
-        and (not r.custom or r.parent is None or by_urn.get(r.parent, r).type == STACK_TYPE)
+        and r.urn not in wrappers
+        and (not r.custom or outside_components(r))
     ]
     component_urns = {r.urn for r in nodes if not r.custom}
     held: Counter[str] = Counter()

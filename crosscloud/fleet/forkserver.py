@@ -69,13 +69,14 @@ class ForkServerError(Exception):
 
 # -- what each kind of server imports before it serves ---------------------------------------------------------------
 def _warm_pack() -> None:
-    """What every pack of ours imports, and the catalog it reads first (policies/rules/base.py ready_to_serve)."""
+    """What every pack of ours imports, and the catalog it reads first (crosscloud/policies/rules/base.py
+    ready_to_serve)."""
     import pkgutil
 
     for name in ("pulumi", "pulumi.runtime", "pulumi.policy", "pulumi_policy", "argparse", "runpy", "traceback"):
         importlib.import_module(name)
-    rules = importlib.import_module("policies.rules")
-    for module in pkgutil.iter_modules(rules.__path__, "policies.rules."):
+    rules = importlib.import_module("crosscloud.policies.rules")
+    for module in pkgutil.iter_modules(rules.__path__, "crosscloud.policies.rules."):
         importlib.import_module(module.name)
     from crosscloud.catalog import load_catalog
 
@@ -95,7 +96,8 @@ def _warm_stack() -> None:
         "crosscloud.engine.policy_config",
         "crosscloud.reports",
         "crosscloud.fleet.worker",
-        "components",
+        "crosscloud.components",
+        "crosscloud.platform",
     ):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)

@@ -2,9 +2,10 @@
 
 A provider SDK loads each subpackage (`pulumi_aws.ec2`, `pulumi_azure_native.network`) on first attribute access,
 and loading them is most of a cold stack's time. The programs' source says which they reach (`aws.ec2.Vpc(...)`,
-`from pulumi_azure_native import network`), and so does crosscloud's components package for a program that imports
-it: read (never run), those names give the subpackages to import once in the warm parent, so even the first
-stacks start warm. What this misses, the stacks report as they load it (worker.py), and the parent imports it then.
+`from pulumi_azure_native import network`), and so do crosscloud's components and platform packages for a program
+that imports crosscloud: read (never run), those names give the subpackages to import once in the warm parent, so
+even the first stacks start warm. What this misses, the stacks report as they load it (worker.py), and the parent
+imports it then.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 SDKS = ("pulumi_aws", "pulumi_azure_native")
 _MAX_FILES = 2000
 _SKIPPED = frozenset({"__pycache__", ".venv", "venv", "node_modules", "site-packages"})
+# The packages of ours that build resources: a program that imports crosscloud reaches their SDK subpackages.
+_BUILDERS = ("crosscloud.components", "crosscloud.platform")
 
 
 def _sources(folder: Path) -> list[Path]:
@@ -69,19 +72,20 @@ def _is_module(name: str) -> bool:
 
 
 def predicted_modules(program_dirs: list[Path]) -> list[str]:
-    """The SDK subpackages the programs in `program_dirs` reach (with crosscloud's components, where they import
-    them), sorted."""
+    """The SDK subpackages the programs in `program_dirs` reach (with crosscloud's components and platform, where
+    they import crosscloud), sorted."""
     found: set[str] = set()
-    uses_components = False
+    uses_crosscloud = False
     for folder in dict.fromkeys(program_dirs):
         for path in _sources(folder):
             with contextlib.suppress(OSError, SyntaxError, ValueError, UnicodeDecodeError):
                 tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
                 found |= _names(tree)
-                uses_components = uses_components or "components" in _top_level_imports(tree)
-    spec = importlib.util.find_spec("components") if uses_components else None
-    if spec is not None and spec.submodule_search_locations:
-        for path in _sources(Path(next(iter(spec.submodule_search_locations)))):
-            with contextlib.suppress(OSError, SyntaxError, ValueError, UnicodeDecodeError):
-                found |= _names(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+                uses_crosscloud = uses_crosscloud or "crosscloud" in _top_level_imports(tree)
+    for package in _BUILDERS if uses_crosscloud else ():
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            for path in _sources(Path(next(iter(spec.submodule_search_locations)))):
+                with contextlib.suppress(OSError, SyntaxError, ValueError, UnicodeDecodeError):
+                    found |= _names(ast.parse(path.read_text(encoding="utf-8"), str(path)))
     return sorted(name for name in found if name.count(".") == 1 and _is_module(name))

@@ -4,8 +4,8 @@ Run with `pulumi preview --policy-pack policies/capacity` and
 `--policy-pack-config policies/config/<stack>/capacity.json`, or offline with `crosscloud check`.
 """
 
-from policies.rules import serve_pack, serving
-from policies.rules.capacity import RULES
+from crosscloud.policies.rules import serve_pack, serving
+from crosscloud.policies.rules.capacity import RULES
 
 serve_pack(
     name="crosscloud-capacity",

@@ -4,8 +4,8 @@ Run with `pulumi preview --policy-pack policies/governance` and
 `--policy-pack-config policies/config/<stack>/governance.json`, or offline with `crosscloud check`.
 """
 
-from policies.rules import serve_pack
-from policies.rules.governance import RULES
+from crosscloud.policies.rules import serve_pack
+from crosscloud.policies.rules.governance import RULES
 
 serve_pack(
     name="crosscloud-governance",

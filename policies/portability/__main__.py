@@ -5,9 +5,9 @@ Run with `pulumi preview --policy-pack policies/portability` and
 `--policy-pack-config policies/config/<stack>/portability.json`, or offline with `crosscloud check`.
 """
 
-from policies.rules import serve_pack
-from policies.rules.lifecycle import RULES as LIFECYCLE_RULES
-from policies.rules.portability import RULES
+from crosscloud.policies.rules import serve_pack
+from crosscloud.policies.rules.lifecycle import RULES as LIFECYCLE_RULES
+from crosscloud.policies.rules.portability import RULES
 
 serve_pack(
     name="crosscloud-portability",

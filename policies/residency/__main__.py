@@ -4,8 +4,8 @@ Run with `pulumi preview --policy-pack policies/residency` and
 `--policy-pack-config policies/config/<stack>/residency.json`, or offline with `crosscloud check`.
 """
 
-from policies.rules import serve_pack, serving
-from policies.rules.residency import RULES
+from crosscloud.policies.rules import serve_pack, serving
+from crosscloud.policies.rules.residency import RULES
 
 serve_pack(
     name="crosscloud-residency",

@@ -4,8 +4,8 @@ Run with `pulumi preview --policy-pack policies/security` and
 `--policy-pack-config policies/config/<stack>/security.json`, or offline with `crosscloud check`.
 """
 
-from policies.rules import serve_pack
-from policies.rules.security import RULES
+from crosscloud.policies.rules import serve_pack
+from crosscloud.policies.rules.security import RULES
 
 serve_pack(
     name="crosscloud-security",

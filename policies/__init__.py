@@ -1,1 +1,0 @@
-"""crosscloud policy packs (CrossGuard): shared rules in `policies.rules`, one folder per pack."""
