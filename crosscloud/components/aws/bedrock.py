@@ -40,6 +40,7 @@ from crosscloud.components.aws.documents import (
 )
 from crosscloud.components.aws.kms import customer_managed_key
 from crosscloud.components.aws.logs import LogWriterNames, encrypted_log_writer
+from crosscloud.components.aws.storage import private_bucket
 from crosscloud.components.standard import StatefulArgs
 from crosscloud.declaration.spec import APPROVAL_TAG, AwsGuardrail, AwsInvocationLogging, AwsProvisionedThroughput
 
@@ -329,43 +330,7 @@ class BedrockInvocationLogging(pulumi.ComponentResource):
             log_groups=[log_group_name],
             bedrock=True,
         )
-        bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, force_destroy=False, tags=tags, opts=stateful)
-        bucket_child = pulumi.ResourceOptions(parent=self, depends_on=[bucket])
-        aws.s3.BucketOwnershipControls(
-            f"{name}-bucket-ownership",
-            bucket=bucket_name,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=bucket_child,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-bucket-public-access",
-            bucket=bucket_name,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=bucket_child,
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-bucket-versioning",
-            bucket=bucket_name,
-            versioning_configuration={"status": "Enabled"},
-            opts=bucket_child,
-        )
-        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-bucket-encryption",
-            bucket=bucket_name,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": key.arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=bucket_child,
-        )
+        stored = private_bucket(f"{name}-bucket", bucket_name, key, tags, parent=self, stateful=stateful)
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-bucket-lifecycle",
             bucket=bucket_name,
@@ -380,13 +345,13 @@ class BedrockInvocationLogging(pulumi.ComponentResource):
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
                 }
             ],
-            opts=bucket_child,
+            opts=stored.after,
         )
         bucket_policy = aws.s3.BucketPolicy(
             f"{name}-bucket-policy",
             bucket=bucket_name,
             policy=json.dumps(log_bucket_document(ctx.partition, ctx.region, ctx.account, bucket_name, LOG_PREFIX)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket, public_access]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[stored.bucket, stored.public_access]),
         )
         logs = encrypted_log_writer(
             LogWriterNames(f"{name}-log-group", f"{name}-role", f"{name}-role-write"),
@@ -412,7 +377,7 @@ class BedrockInvocationLogging(pulumi.ComponentResource):
                 "video_data_delivery_enabled": True,
             },
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[bucket_policy, encryption, logs.log_group, logs.writer]
+                parent=self, depends_on=[bucket_policy, stored.encryption, logs.log_group, logs.writer]
             ),
         )
         self.bucket_name = bucket_name

@@ -36,6 +36,7 @@ from crosscloud.components.aws.context import AwsContext
 from crosscloud.components.aws.documents import ACCESS_TAG, IAM_PATH, VERSION, log_group_arn
 from crosscloud.components.aws.gpu import FleetLaunch
 from crosscloud.components.aws.kms import customer_managed_key
+from crosscloud.components.aws.storage import private_bucket
 from crosscloud.components.serving_host import aws_host, cloud_init, weights_prefix
 from crosscloud.components.standard import StatefulArgs, StrInput
 from crosscloud.declaration.selfhosted import SelfHostedRoute
@@ -429,45 +430,12 @@ class AwsServingEndpoint(pulumi.ComponentResource):
         tags: dict[str, str],
         stateful: pulumi.ResourceOptions,
     ) -> str:
-        bucket = aws.s3.Bucket(f"{name}-weights", bucket=bucket_name, force_destroy=False, tags=tags, opts=stateful)
-        after = pulumi.ResourceOptions(parent=self, depends_on=[bucket])
-        aws.s3.BucketOwnershipControls(
-            f"{name}-weights-ownership",
-            bucket=bucket_name,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=after,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-weights-public-access",
-            bucket=bucket_name,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=after,
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-weights-versioning", bucket=bucket_name, versioning_configuration={"status": "Enabled"}, opts=after
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-weights-encryption",
-            bucket=bucket_name,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": key.arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=after,
-        )
+        stored = private_bucket(f"{name}-weights", bucket_name, key, tags, parent=self, stateful=stateful)
         aws.s3.BucketPolicy(
             f"{name}-weights-policy",
             bucket=bucket_name,
             policy=json.dumps(weights_bucket_document(ctx.partition, bucket_name)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[bucket, public_access]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[stored.bucket, stored.public_access]),
         )
         return bucket_name
 
