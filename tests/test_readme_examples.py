@@ -150,18 +150,27 @@ def cancelled(tmp: Path) -> int:
     (root / "stacks" / "__main__.py").write_text(
         "import os, pathlib, time\npathlib.Path(os.environ['MARKER']).write_text('x')\ntime.sleep(120)\n"
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "crosscloud.cli", "preview", "dev", "-C", str(root)],
-        env={**os.environ, "MARKER": str(marker)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    stderr = tmp / "stderr.txt"
+    with stderr.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crosscloud.cli", "preview", "dev", "-C", str(root)],
+            env={**os.environ, "MARKER": str(marker), "PYTHONFAULTHANDLER": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 120
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
+    started = marker.exists()
     process.send_signal(signal.SIGTERM)
-    return process.wait(timeout=60)
+    try:
+        return process.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # where it hangs: faulthandler prints every thread's stack on SIGABRT
+        process.send_signal(signal.SIGABRT)
+        process.wait(timeout=30)
+        tail = stderr.read_text(errors="replace")[-4000:]
+        pytest.fail(f"no exit 60 s after SIGTERM (program {'had' if started else 'had not'} started): {tail}")
 
 
 def _alias_bomb() -> str:
