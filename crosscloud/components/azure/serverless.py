@@ -16,6 +16,7 @@ import pulumi_azure_native as azure_native
 from pydantic import Field
 
 from crosscloud.components.azure.interfaces import diagnostic_setting, private_endpoint
+from crosscloud.components.azure.storage import keyless_storage_account
 from crosscloud.components.standard import Diagnostics, PrivateEndpoint, StandardArgs, StrInput
 
 HUB_KIND = "Hub"
@@ -25,7 +26,6 @@ ENDPOINT_SKU = "Consumption"  # pay-per-token billing of a serverless API endpoi
 # Entra ID tokens only (the SDK's ServerlessInferenceEndpointAuthMode has Key, AAD, KeyAndAAD).
 ENDPOINT_AUTH_MODE = "AAD"
 PRIVATE_ENDPOINT_GROUP = "amlworkspace"
-STORAGE_SKU = "Standard_ZRS"
 KEY_VAULT_SKU = "standard"
 
 
@@ -78,22 +78,13 @@ class AzureServerless(pulumi.ComponentResource):
         public = "Enabled" if args.public_network_access else "Disabled"
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
 
-        storage = azure_native.storage.StorageAccount(
+        storage = keyless_storage_account(
             f"{name}-storage",
             account_name=args.storage_account_name,
             resource_group_name=rg,
             location=args.location,
-            kind="StorageV2",
-            sku=azure_native.storage.SkuArgs(name=STORAGE_SKU),
-            allow_blob_public_access=False,
-            allow_shared_key_access=False,  # keyless: the hub reaches its datastores with its identity
-            allow_cross_tenant_replication=False,
-            enable_https_traffic_only=True,
-            minimum_tls_version="TLS1_2",
-            public_network_access=public,
-            network_rule_set=azure_native.storage.NetworkRuleSetArgs(
-                default_action="Allow" if args.public_network_access else "Deny", bypass="AzureServices"
-            ),
+            public=args.public_network_access,
+            bypass="AzureServices",  # the hub reaches its datastores with its identity
             tags=tags,
             opts=stateful,
         )

@@ -27,13 +27,13 @@ import pulumi_azure_native as azure_native
 from pydantic import Field
 
 from crosscloud.components.azure.interfaces import private_endpoint, role_assignments, subscription_id
+from crosscloud.components.azure.storage import keyless_storage_account
 from crosscloud.components.serving_host import azure_host, cloud_init
 from crosscloud.components.standard import PrivateEndpoint, RoleAssignment, StatefulArgs, StrInput
 from crosscloud.declaration.selfhosted import SelfHostedRoute
 
 LISTENER_PORT = 80
 WEIGHTS_CONTAINER = "weights"
-STORAGE_SKU = "Standard_ZRS"  # zone-redundant, in the region: no geo-replica outside the residency set
 REGISTRY_SKU = "Premium"  # private endpoints need Premium
 ADMIN_USER = "crosscloud"
 MONITOR_AGENT = ("Microsoft.Azure.Monitor", "AzureMonitorLinuxAgent", "1.0")
@@ -120,20 +120,13 @@ class AzureServing(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        storage = azure_native.storage.StorageAccount(
+        storage = keyless_storage_account(
             f"{name}-weights",
             account_name=args.storage_account_name,
             resource_group_name=rg,
             location=args.location,
-            kind="StorageV2",
-            sku=azure_native.storage.SkuArgs(name=STORAGE_SKU),
-            allow_blob_public_access=False,
-            allow_shared_key_access=False,  # Entra ID only: the fleet reads with its identity
-            allow_cross_tenant_replication=False,
-            enable_https_traffic_only=True,
-            minimum_tls_version="TLS1_2",
-            public_network_access="Disabled",
-            network_rule_set=azure_native.storage.NetworkRuleSetArgs(default_action="Deny", bypass="None"),
+            public=False,
+            bypass="None",  # nothing but the fleet, through its private endpoint
             tags=tags,
             opts=stateful,
         )
